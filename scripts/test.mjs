@@ -1,0 +1,42 @@
+// The whole suite: type check, layer lint, then every *.test.ts under src/ and test/ with
+// node's test runner (tsx loader). Extra args are file filters: `npm test -- sip/parser`.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const filters = process.argv.slice(2);
+
+function walk(dir, out) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith('.test.ts')) out.push(relative(root, p));
+  }
+  return out;
+}
+
+const files = walk(join(root, 'src'), walk(join(root, 'test'), []))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  return r.status ?? 1;
+}
+
+if (filters.length === 0) {
+  console.log('# typecheck');
+  if (run('npx', ['tsc', '--noEmit', '-p', '.']) !== 0) process.exit(1);
+  console.log('# layer lint');
+  if (run('node', ['--import', 'tsx', 'scripts/lint-layers.ts']) !== 0) process.exit(1);
+}
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+process.exit(
+  run('node', ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files]),
+);
