@@ -1,0 +1,44 @@
+// The Fastify application factory: probes, metrics and the error catalog that every later
+// face (native API, ACS, Graph, Huawei) mounts onto. It builds the app and never listens:
+// the server decides where and when, and tests drive it with inject().
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../lib/index.ts';
+import { installErrorHandling } from './error-handler.ts';
+import { registerHealthRoutes, type ReadinessProbe } from './health-routes.ts';
+import { registerMetricsRoute } from './metrics-route.ts';
+
+export interface HttpAppOptions {
+  /** Where request failures and (at debug) access lines go. */
+  logger: Logger;
+  /** Registry served at /metrics; default: no /metrics route. */
+  metricsRegistry?: Registry;
+  /** Serve /metrics without auth; default true. When false, /metrics needs the admin key. */
+  metricsPublic?: boolean;
+  /** Asked on every GET /readyz. */
+  readiness: ReadinessProbe;
+  /** The admin API key (Bearer) for protected routes. */
+  adminKey: string;
+  /** Largest accepted request body in bytes; default 1 MiB (Fastify's default). */
+  bodyLimit?: number;
+}
+
+export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
+  // Fastify's own pino logger stays off: the layer logs through the Logger interface only.
+  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? 1024 * 1024, return503OnClosing: true });
+  const log = opts.logger;
+
+  installErrorHandling(app, log);
+  app.addHook('onResponse', async (request, reply) => {
+    log.debug(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'http',
+    );
+  });
+
+  registerHealthRoutes(app, opts.readiness);
+  if (opts.metricsRegistry) {
+    registerMetricsRoute(app, opts.metricsRegistry, { public: opts.metricsPublic ?? true, adminKey: opts.adminKey });
+  }
+  return app;
+}

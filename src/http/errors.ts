@@ -1,0 +1,71 @@
+// The error catalog for every HTTP surface of Switchboard. Each error has a stable code,
+// an HTTP status and a default message, and a row in docs/errors.md; handlers throw
+// `httpError(code)` and the app's error handler turns it into the one wire shape:
+//   { "error": { "code": "NOT_FOUND", "message": "…" } }
+// This module must never leak internals (stack traces, SQL, file paths) into messages.
+
+/** Every error code the HTTP layer can return. Add rows here AND in docs/errors.md. */
+export const ERROR_CATALOG = {
+  BAD_REQUEST: { status: 400, message: 'The request could not be understood.' },
+  VALIDATION_FAILED: { status: 400, message: 'The request did not pass validation.' },
+  UNAUTHORIZED: { status: 401, message: 'A valid API key is required (Authorization: Bearer <key>).' },
+  FORBIDDEN: { status: 403, message: 'This key may not perform this action.' },
+  NOT_FOUND: { status: 404, message: 'No such resource.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed on this resource.' },
+  CONFLICT: { status: 409, message: 'The request conflicts with the current state of the resource.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported Content-Type.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests; slow down.' },
+  INTERNAL: { status: 500, message: 'Internal error.' },
+  NOT_READY: { status: 503, message: 'The server is starting or draining.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** The body of every error response. `details` carries validation issues, never internals. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+/** An error that already knows its catalog entry; throw it from any route. */
+export class HttpError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ERROR_CATALOG[code].message);
+    this.name = 'HttpError';
+    this.code = code;
+    this.statusCode = ERROR_CATALOG[code].status;
+    this.details = details;
+  }
+}
+
+/** Shorthand: `throw httpError('NOT_FOUND', 'No call with id c1')`. */
+export function httpError(code: ErrorCode, message?: string, details?: unknown): HttpError {
+  return new HttpError(code, message, details);
+}
+
+export function errorBody(code: ErrorCode, message?: string, details?: unknown): ErrorBody {
+  const error: ErrorBody['error'] = { code, message: message ?? ERROR_CATALOG[code].message };
+  if (details !== undefined) error.details = details;
+  return { error };
+}
+
+/** The catalog code for a bare HTTP status (used for Fastify's own errors). */
+export function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400: return 'BAD_REQUEST';
+    case 401: return 'UNAUTHORIZED';
+    case 403: return 'FORBIDDEN';
+    case 404: return 'NOT_FOUND';
+    case 405: return 'METHOD_NOT_ALLOWED';
+    case 409: return 'CONFLICT';
+    case 413: return 'PAYLOAD_TOO_LARGE';
+    case 415: return 'UNSUPPORTED_MEDIA_TYPE';
+    case 429: return 'RATE_LIMITED';
+    case 503: return 'NOT_READY';
+    default: return status >= 400 && status < 500 ? 'BAD_REQUEST' : 'INTERNAL';
+  }
+}

@@ -1,0 +1,6 @@
+// The HTTP layer's public face: the app factory, the error catalog and the auth helpers
+// that faces build on.
+export { buildHttpApp, type HttpAppOptions } from './app.ts';
+export { ERROR_CATALOG, HttpError, httpError, errorBody, codeForStatus, type ErrorCode, type ErrorBody } from './errors.ts';
+export { hasAdminKey, requireAdminKey } from './admin-auth.ts';
+export type { ReadinessProbe, ReadinessReport } from './health-routes.ts';
