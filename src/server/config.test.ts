@@ -1,0 +1,178 @@
+// Configuration: defaults, YAML vs environment precedence, and readable validation errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './config.ts';
+import { detectPublicHost } from './public-host.ts';
+import { VERSION } from './version.ts';
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const guess = { detectPublicHost: () => '192.0.2.10' };
+
+function expectConfigError(fn: () => unknown, key: string, message: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    assert.equal(err.key, key);
+    assert.match(err.message, message);
+    assert.ok(err.message.startsWith(`${key}: `), err.message);
+    return true;
+  });
+}
+
+test('defaults when there is no file and no environment', (t) => {
+  const cwd = tempDir(t);
+  const c = loadConfig({}, { cwd, ...guess });
+  assert.deepEqual(c, {
+    bind: '0.0.0.0',
+    publicHost: '192.0.2.10',
+    dataDir: join(cwd, 'data'),
+    http: { port: 8080 },
+    sip: {
+      port: 5060,
+      wsPort: 5066,
+      trusted: ['127.0.0.0/8', '::1/128'],
+      realm: '192.0.2.10',
+      userAgent: `Switchboard/${VERSION}`,
+      flood: { requestsPerSecond: 200, burst: 400, banMs: 60000, maxConnectionsPerSource: 64 },
+    },
+    rtp: { portMin: 20000, portMax: 29999 },
+    log: { level: 'info' },
+    shutdown: { drainTimeoutMs: 30000 },
+    metrics: { public: true },
+  });
+});
+
+test('./switchboard.yaml is read when present; environment variables win over it', (t) => {
+  const cwd = tempDir(t);
+  writeFileSync(join(cwd, 'cert.pem'), 'x');
+  writeFileSync(join(cwd, 'key.pem'), 'x');
+  writeFileSync(join(cwd, 'switchboard.yaml'), `
+http: { port: 9000 }
+sip:
+  port: 5070
+  wsPort: 5080
+  tls: { cert: cert.pem, key: key.pem }
+  trusted: [10.0.0.0/8]
+  realm: pbx.example.com
+  userAgent: MyBox
+  flood: { requestsPerSecond: 50, scannerUserAgents: [evil] }
+rtp: { ports: 30000-30999 }
+publicHost: sip.example.com
+dataDir: /var/lib/sb
+log: { level: debug }
+shutdown: { drainTimeoutMs: 5000 }
+metrics: { public: false }
+`);
+  const fromYaml = loadConfig({}, { cwd, ...guess });
+  assert.equal(fromYaml.configFile, join(cwd, 'switchboard.yaml'));
+  assert.equal(fromYaml.http.port, 9000);
+  assert.equal(fromYaml.sip.port, 5070);
+  assert.equal(fromYaml.sip.wsPort, 5080);
+  assert.deepEqual(fromYaml.sip.tls, { port: 5061, cert: join(cwd, 'cert.pem'), key: join(cwd, 'key.pem') });
+  assert.deepEqual(fromYaml.sip.trusted, ['10.0.0.0/8']);
+  assert.equal(fromYaml.sip.realm, 'pbx.example.com');
+  assert.equal(fromYaml.sip.userAgent, 'MyBox');
+  assert.deepEqual(fromYaml.sip.flood, {
+    requestsPerSecond: 50, burst: 400, banMs: 60000, maxConnectionsPerSource: 64, scannerUserAgents: ['evil'],
+  });
+  assert.deepEqual(fromYaml.rtp, { portMin: 30000, portMax: 30999 });
+  assert.equal(fromYaml.publicHost, 'sip.example.com');
+  assert.equal(fromYaml.dataDir, '/var/lib/sb');
+  assert.equal(fromYaml.log.level, 'debug');
+  assert.equal(fromYaml.shutdown.drainTimeoutMs, 5000);
+  assert.equal(fromYaml.metrics.public, false);
+
+  const env = {
+    SWITCHBOARD_HTTP_PORT: '0', SWITCHBOARD_SIP_PORT: '0', SWITCHBOARD_SIP_WS_PORT: '7066',
+    SWITCHBOARD_SIP_TLS_PORT: '7061', SWITCHBOARD_RTP_PORTS: '40000-40099', SWITCHBOARD_PUBLIC_HOST: '203.0.113.5',
+    SWITCHBOARD_DATA_DIR: 'state', DATABASE_URL: 'postgres://u@h/db', SWITCHBOARD_ADMIN_KEY: 'k'.repeat(32),
+    SWITCHBOARD_LOG_LEVEL: 'WARN', SWITCHBOARD_BIND: '127.0.0.1',
+  };
+  const c = loadConfig(env, { cwd, ...guess });
+  assert.equal(c.http.port, 0);
+  assert.equal(c.sip.port, 0);
+  assert.equal(c.sip.wsPort, 7066);
+  assert.equal(c.sip.tls?.port, 7061);
+  assert.deepEqual(c.rtp, { portMin: 40000, portMax: 40099 });
+  assert.equal(c.publicHost, '203.0.113.5');
+  assert.equal(c.sip.realm, 'pbx.example.com', 'YAML-only settings stay');
+  assert.equal(c.dataDir, join(cwd, 'state'));
+  assert.equal(c.databaseUrl, 'postgres://u@h/db');
+  assert.equal(c.adminKey, 'k'.repeat(32));
+  assert.equal(c.log.level, 'warn');
+  assert.equal(c.bind, '127.0.0.1');
+});
+
+test('SWITCHBOARD_CONFIG names the file; a missing named file is an error', (t) => {
+  const cwd = tempDir(t);
+  writeFileSync(join(cwd, 'other.yml'), 'http:\n  port: 1234\n');
+  assert.equal(loadConfig({ SWITCHBOARD_CONFIG: 'other.yml' }, { cwd, ...guess }).http.port, 1234);
+  expectConfigError(() => loadConfig({ SWITCHBOARD_CONFIG: 'nope.yml' }, { cwd, ...guess }), 'SWITCHBOARD_CONFIG', /does not exist/);
+});
+
+test('empty environment values count as unset', (t) => {
+  const cwd = tempDir(t);
+  const c = loadConfig({ SWITCHBOARD_HTTP_PORT: '', SWITCHBOARD_PUBLIC_HOST: '  ' }, { cwd, ...guess });
+  assert.equal(c.http.port, 8080);
+  assert.equal(c.publicHost, '192.0.2.10');
+});
+
+test('validation errors name the key', (t) => {
+  const cwd = tempDir(t);
+  const load = (env: Record<string, string>) => () => loadConfig(env, { cwd, ...guess });
+  expectConfigError(load({ SWITCHBOARD_HTTP_PORT: 'http' }), 'SWITCHBOARD_HTTP_PORT', /port number/);
+  expectConfigError(load({ SWITCHBOARD_SIP_PORT: '65536' }), 'SWITCHBOARD_SIP_PORT', /port number/);
+  expectConfigError(load({ SWITCHBOARD_SIP_WS_PORT: '-1' }), 'SWITCHBOARD_SIP_WS_PORT', /port number/);
+  expectConfigError(load({ SWITCHBOARD_SIP_PORT: '5.5' }), 'SWITCHBOARD_SIP_PORT', /port number/);
+  expectConfigError(load({ SWITCHBOARD_RTP_PORTS: '20001-29999' }), 'SWITCHBOARD_RTP_PORTS', /even/);
+  expectConfigError(load({ SWITCHBOARD_RTP_PORTS: '30000-20000' }), 'SWITCHBOARD_RTP_PORTS', /below/);
+  expectConfigError(load({ SWITCHBOARD_RTP_PORTS: '20000' }), 'SWITCHBOARD_RTP_PORTS', /range/);
+  expectConfigError(load({ SWITCHBOARD_RTP_PORTS: '0-100' }), 'SWITCHBOARD_RTP_PORTS', /1\.\.65535/);
+  expectConfigError(load({ SWITCHBOARD_LOG_LEVEL: 'loud' }), 'SWITCHBOARD_LOG_LEVEL', /one of/);
+  expectConfigError(load({ SWITCHBOARD_BIND: 'localhost:80' }), 'SWITCHBOARD_BIND', /IP address/);
+  expectConfigError(load({ SWITCHBOARD_PUBLIC_HOST: 'http://x' }), 'SWITCHBOARD_PUBLIC_HOST', /no scheme/);
+  expectConfigError(load({ SWITCHBOARD_ADMIN_KEY: 'short' }), 'SWITCHBOARD_ADMIN_KEY', /16 characters/);
+  expectConfigError(load({ SWITCHBOARD_SIP_TLS_CERT: 'c.pem' }), 'SWITCHBOARD_SIP_TLS_KEY', /no key/);
+  expectConfigError(load({ SWITCHBOARD_SIP_TLS_CERT: 'c.pem', SWITCHBOARD_SIP_TLS_KEY: 'k.pem' }), 'SWITCHBOARD_SIP_TLS_CERT', /does not exist/);
+  expectConfigError(load({ SWITCHBOARD_HTTP_PORT: '5060' }), 'SWITCHBOARD_SIP_PORT', /already used by SWITCHBOARD_HTTP_PORT/);
+  // Port 0 twice is fine: each listener gets its own free port.
+  assert.equal(loadConfig({ SWITCHBOARD_HTTP_PORT: '0', SWITCHBOARD_SIP_PORT: '0', SWITCHBOARD_SIP_WS_PORT: '0' }, { cwd, ...guess }).sip.port, 0);
+});
+
+test('YAML errors name the YAML path: unknown keys, wrong types, bad CIDRs', (t) => {
+  const cwd = tempDir(t);
+  const withYaml = (text: string) => () => {
+    writeFileSync(join(cwd, 'switchboard.yaml'), text);
+    return loadConfig({}, { cwd, ...guess });
+  };
+  expectConfigError(withYaml('sip:\n  prot: 5060\n'), 'sip.prot', /unknown setting/);
+  expectConfigError(withYaml('htp:\n  port: 1\n'), 'htp', /unknown setting/);
+  expectConfigError(withYaml('sip: 5060\n'), 'sip', /mapping/);
+  expectConfigError(withYaml('sip:\n  port: [1]\n'), 'sip.port', /port number/);
+  expectConfigError(withYaml('sip:\n  trusted: [10.0.0.0/33]\n'), 'sip.trusted', /CIDR/);
+  expectConfigError(withYaml('sip:\n  trusted: 10.0.0.0/8\n'), 'sip.trusted', /list of strings/);
+  expectConfigError(withYaml('metrics:\n  public: maybe\n'), 'metrics.public', /true or false/);
+  expectConfigError(withYaml('shutdown:\n  drainTimeoutMs: -5\n'), 'shutdown.drainTimeoutMs', /integer/);
+  expectConfigError(withYaml('sip:\n  flood:\n    burst: 0\n'), 'sip.flood.burst', /positive/);
+  expectConfigError(withYaml('rtp:\n  ports: 20000-20000\n'), 'rtp.ports', /below/);
+  expectConfigError(withYaml('- a\n- b\n'), 'SWITCHBOARD_CONFIG', /mapping/);
+  expectConfigError(withYaml('sip: [\n'), 'SWITCHBOARD_CONFIG', /cannot read/);
+  // An empty file is just "no settings".
+  assert.equal(withYaml('')().http.port, 8080);
+});
+
+test('public host detection takes the first non-internal IPv4, else loopback', () => {
+  const lo = { address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '', internal: true, cidr: null } as const;
+  const v6 = { address: 'fe80::1', netmask: 'ffff::', family: 'IPv6', mac: '', internal: false, cidr: null, scopeid: 2 } as const;
+  const eth = { address: '10.1.2.3', netmask: '255.0.0.0', family: 'IPv4', mac: '', internal: false, cidr: null } as const;
+  assert.equal(detectPublicHost({ lo: [lo], eth0: [v6, eth] }), '10.1.2.3');
+  assert.equal(detectPublicHost({ lo: [lo], eth0: [v6] }), '127.0.0.1');
+  assert.equal(detectPublicHost({}), '127.0.0.1');
+});
