@@ -1,0 +1,155 @@
+// Prometheus metrics for one node. Counters are bumped by the SIP service through the
+// functions below; gauges are read at scrape time from provider callbacks the services
+// register, so nothing polls and a scrape always sees current numbers. Label values are
+// bounded (unknown methods → OTHER, uncommon status codes → their class) so a hostile peer
+// cannot blow up the series count.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { VERSION } from './version.ts';
+
+/** Methods we label by name (RFC 3261 plus common extensions); anything else is OTHER. */
+const KNOWN_METHODS = new Set([
+  'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY',
+  'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE',
+]);
+
+/** Status codes common enough to deserve their own series; the rest are counted as 1xx…6xx. */
+const KNOWN_STATUSES = new Set([
+  100, 180, 181, 182, 183, 200, 202, 301, 302, 400, 401, 403, 404, 405, 407, 408, 410, 415, 420,
+  422, 423, 480, 481, 482, 483, 484, 486, 487, 488, 491, 500, 501, 502, 503, 504, 505, 513, 600, 603, 604, 606,
+]);
+
+const KNOWN_PROTOCOLS = new Set(['udp', 'tcp', 'tls', 'ws', 'wss']);
+
+/** Transaction kinds (RFC 3261 §17): INVITE/non-INVITE × client/server. */
+export type TransactionKind = 'ict' | 'nict' | 'ist' | 'nist';
+
+/** Gauges read from providers at scrape time, and what each provider returns. */
+export interface GaugeProviders {
+  /** Live transactions by kind. */
+  sip_transactions: () => Partial<Record<TransactionKind, number>>;
+  /** Confirmed and early dialogs. */
+  sip_dialogs: () => number;
+  /** Active registrar bindings. */
+  sip_registrations: () => number;
+  /** Calls in progress on this node. */
+  active_calls: () => number;
+  /** Source addresses banned by flood protection right now. */
+  sip_banned_sources: () => number;
+}
+export type GaugeName = keyof GaugeProviders;
+
+export type Direction = 'in' | 'out';
+
+export interface SwitchboardMetrics {
+  /** The registry served at /metrics. */
+  readonly registry: Registry;
+  /**
+   * Count one SIP message. For a request pass its method; for a response its status code
+   * and, when known, the CSeq method it answers.
+   */
+  sipMessage(direction: Direction, methodOrStatus: string | number, cseqMethod?: string): void;
+  /** Count one message that failed to parse on `protocol` (udp, tcp, tls, ws, wss). */
+  sipParseError(protocol: string): void;
+  /** Count one ban issued by flood protection. */
+  sipBan(): void;
+  /** Set (or with undefined, clear) the callback a gauge reads at scrape time. */
+  setProvider<K extends GaugeName>(name: K, fn: GaugeProviders[K] | undefined): void;
+}
+
+export function methodLabel(method: string | undefined): string {
+  if (!method) return '';
+  const m = method.toUpperCase();
+  return KNOWN_METHODS.has(m) ? m : 'OTHER';
+}
+
+export function statusLabel(status: number): string {
+  if (KNOWN_STATUSES.has(status)) return String(status);
+  return status >= 100 && status <= 699 ? `${Math.floor(status / 100)}xx` : 'invalid';
+}
+
+export function protocolLabel(protocol: string): string {
+  const p = protocol.toLowerCase();
+  return KNOWN_PROTOCOLS.has(p) ? p : 'other';
+}
+
+export interface CreateMetricsOptions {
+  /** Also collect Node's process metrics (CPU, memory, event loop lag, GC); default true. */
+  defaultMetrics?: boolean;
+}
+
+export function createMetrics(opts: CreateMetricsOptions = {}): SwitchboardMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const providers: { [K in GaugeName]?: GaugeProviders[K] } = {};
+
+  new Gauge({ name: 'switchboard_info', help: 'Switchboard build information (always 1).', labelNames: ['version'], registers: [registry] })
+    .set({ version: VERSION }, 1);
+
+  const messages = new Counter({
+    name: 'sip_messages_total',
+    help: 'SIP messages sent and received; method for requests (or the CSeq method of a response), status for responses.',
+    labelNames: ['direction', 'method', 'status'] as const,
+    registers: [registry],
+  });
+  const parseErrors = new Counter({
+    name: 'sip_parse_errors_total',
+    help: 'SIP messages that could not be parsed, by transport protocol.',
+    labelNames: ['protocol'] as const,
+    registers: [registry],
+  });
+  const bans = new Counter({ name: 'sip_bans_total', help: 'Source addresses banned by SIP flood protection.', registers: [registry] });
+
+  new Gauge({
+    name: 'sip_transactions',
+    help: 'Live SIP transactions by kind (ict, nict, ist, nist).',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect() {
+      const counts = read('sip_transactions');
+      this.reset();
+      for (const kind of ['ict', 'nict', 'ist', 'nist'] as const) this.set({ kind }, counts?.[kind] ?? 0);
+    },
+  });
+  const scalar = (name: Exclude<GaugeName, 'sip_transactions'>, help: string) =>
+    new Gauge({
+      name, help, registers: [registry],
+      collect() { this.set(read(name) ?? 0); },
+    });
+  scalar('sip_dialogs', 'Live SIP dialogs (early and confirmed).');
+  scalar('sip_registrations', 'Active SIP registrar bindings.');
+  scalar('active_calls', 'Calls in progress on this node.');
+  scalar('sip_banned_sources', 'Source addresses currently banned by SIP flood protection.');
+
+  /** A failing provider must not break the scrape: it reads as 0 until it recovers. */
+  function read<K extends GaugeName>(name: K): ReturnType<GaugeProviders[K]> | undefined {
+    const fn = providers[name];
+    if (!fn) return undefined;
+    try {
+      return fn() as ReturnType<GaugeProviders[K]>;
+    } catch {
+      return undefined;
+    }
+  }
+
+  return {
+    registry,
+    sipMessage(direction, methodOrStatus, cseqMethod) {
+      if (typeof methodOrStatus === 'number') {
+        messages.inc({ direction, method: methodLabel(cseqMethod), status: statusLabel(methodOrStatus) });
+      } else {
+        messages.inc({ direction, method: methodLabel(methodOrStatus), status: '' });
+      }
+    },
+    sipParseError(protocol) {
+      parseErrors.inc({ protocol: protocolLabel(protocol) });
+    },
+    sipBan() {
+      bans.inc();
+    },
+    setProvider(name, fn) {
+      if (fn) (providers as Record<string, unknown>)[name] = fn;
+      else delete providers[name];
+    },
+  };
+}
