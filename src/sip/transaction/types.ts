@@ -50,6 +50,14 @@ export interface TransactionLayerEvents {
   cancel: [invite: ServerTransaction, cancel: SipRequest];
   /** A response that matched no client transaction, e.g. a 2xx retransmission (RFC 6026 §8.4). */
   strayResponse: [res: SipResponse, source: Source];
+  /**
+   * A server transaction failed (added beside the original contract): timer H fired with no ACK
+   * (§17.2.1) or the transport could not send a response (§17.2.4). The transaction is terminated.
+   */
+  serverTransactionError: [tx: ServerTransaction, reason: 'timeout' | 'transport', err?: Error];
 }
+
+/** The four transaction kinds of RFC 3261 §17, as used in metrics. */
+export type TransactionKind = 'ict' | 'nict' | 'ist' | 'nist';
 
 export type { Destination, Source };
