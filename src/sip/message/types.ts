@@ -2,6 +2,7 @@
 // Messages keep their headers as raw, unfolded strings and parse a header's value only
 // when somebody asks for it (and then cache it), so the hot path of an INVITE/200 does
 // not pay for headers nobody reads. This file is the contract; parser.ts fills it.
+import type { SipRequest } from './sip-message.ts';
 
 /** URI or header parameters. Keys are lower-cased; a flag parameter (`;lr`) maps to null. */
 export type Params = Map<string, string | null>;
@@ -66,6 +67,12 @@ export class SipParseError extends Error {
     readonly status: number = 400,
     /** True when stream framing is lost (bad Content-Length): close the connection. */
     readonly fatalFraming: boolean = false,
+    /**
+     * For a broken request: whatever could be read (start line and headers), so the
+     * transport can still answer with `status` (a 400 needs Via, From, To, Call-ID, CSeq).
+     * Undefined for responses and when nothing usable was found.
+     */
+    public partial?: SipRequest,
   ) {
     super(message);
     this.name = 'SipParseError';
