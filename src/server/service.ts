@@ -1,0 +1,37 @@
+// How long-running parts of a node (the SIP stack, later media workers, event delivery …)
+// plug into the server: each is a Service created from the shared ServiceContext. The
+// server starts them in list order once HTTP listens, and on shutdown drains them all,
+// then stops them in reverse order.
+import type { Clock, Logger } from '../lib/index.ts';
+import type { Config } from './config.ts';
+import type { SwitchboardMetrics } from './metrics.ts';
+
+export interface Service {
+  /** Short name for logs ('sip', 'media' …). */
+  readonly name: string;
+  /** Bind, connect, begin taking work. Throwing aborts server start. */
+  start(): Promise<void>;
+  /**
+   * Stop taking new work, let active work finish until `deadline` (ms on the server's
+   * clock), then end what remains cleanly (e.g. BYE active calls). Resolves when idle.
+   */
+  drain(deadline: number): Promise<void>;
+  /**
+   * Release every resource (sockets, timers, workers). Called once, after drain. drain and
+   * stop are also called when this service's own start() threw, so both must cope with a
+   * half-started service.
+   */
+  stop(): Promise<void>;
+}
+
+/** What a service gets to build itself. */
+export interface ServiceContext {
+  config: Config;
+  /** The node logger; a service makes its own child (`logger.child({ service: name })`). */
+  logger: Logger;
+  metrics: SwitchboardMetrics;
+  clock: Clock;
+  adminKey: string;
+}
+
+export type ServiceFactory = (ctx: ServiceContext) => Service | Promise<Service>;
