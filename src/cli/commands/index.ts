@@ -1,0 +1,10 @@
+// Subcommand → module. Loaded lazily so `switchboard --help` does not pull in the server.
+import type { Command } from '../command.ts';
+
+export const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.ts')).serveCommand,
+  version: async () => (await import('./version.ts')).versionCommand,
+};
+
+/** The command run when none is named. */
+export const DEFAULT_COMMAND = 'serve';
