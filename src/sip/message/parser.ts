@@ -153,7 +153,8 @@ function parseHeaderLines(head: string, pos: number): HeadResult {
     const end = nl > pos && head.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
     if (isWs(head.charCodeAt(pos))) {
       if (name === undefined) r.error ??= new SipParseError('continuation line without a header');
-      else value += ` ${head.slice(pos, end)}`;
+      // §7.3.1: the fold and the whitespace around it become one SP.
+      else value = `${trimLws(value)} ${trimLws(head.slice(pos, end))}`;
     } else {
       flush();
       const colon = head.indexOf(':', pos);
