@@ -1,0 +1,3 @@
+// Signal processing: resampling and single-frequency analysis.
+export * from './goertzel.ts';
+export * from './resampler.ts';
