@@ -2,8 +2,8 @@
 // the client builds it per §9.1 and holds it until a provisional response arrived.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SipRequest } from '../message/types-public.ts';
-import { buildResponse } from './message-builders.ts';
+import type { SipRequest } from '../message/index.ts';
+import { createResponse } from '../message/index.ts';
 import { handlers, request, response, setup, source, UDP_DEST } from './test-support.ts';
 
 const peer = { protocol: 'UDP', address: '192.0.2.20', port: 5060, localAddress: '192.0.2.1', localPort: 5060 } as const;
@@ -16,8 +16,8 @@ test('CANCEL → 200 OK through its own transaction, a cancel event, and the INV
   const { clock, sender, layer, seen } = setup();
   layer.receive(request(), source());
   const { req, tx } = seen.requests[0];
-  tx.respond(buildResponse(req, 180, 'Ringing', 'uas'));
-  layer.on('cancel', (invite) => invite.respond(buildResponse(invite.request, 487, 'Request Terminated', 'uas')));
+  tx.respond(createResponse(req, 180, 'Ringing', { toTag: 'uas' }));
+  layer.on('cancel', (invite) => invite.respond(createResponse(invite.request, 487, 'Request Terminated', { toTag: 'uas' })));
   const cancel = cancelOf(req);
   layer.receive(cancel, source());
   assert.equal(seen.cancels.length, 1);
@@ -56,7 +56,7 @@ test('CANCEL after the final response: 200, but nothing to cancel (§9.2)', () =
   const { sender, layer, seen } = setup();
   layer.receive(request(), source());
   const { req, tx } = seen.requests[0];
-  tx.respond(buildResponse(req, 200, 'OK', 'uas'));
+  tx.respond(createResponse(req, 200, 'OK', { toTag: 'uas' }));
   layer.receive(cancelOf(req), source());
   assert.equal(sender.responses(200).length, 2);
   assert.equal(sender.responses(200)[1].cseq?.method, 'CANCEL');
@@ -134,8 +134,8 @@ test('server: CANCEL crosses the 200 OK the TU just sent — 200 to CANCEL, no c
   const { sender, layer, seen } = setup();
   layer.receive(request(), source());
   const { req, tx } = seen.requests[0];
-  tx.respond(buildResponse(req, 180, 'Ringing', 'uas'));
-  tx.respond(buildResponse(req, 200, 'OK', 'uas'));
+  tx.respond(createResponse(req, 180, 'Ringing', { toTag: 'uas' }));
+  tx.respond(createResponse(req, 200, 'OK', { toTag: 'uas' }));
   layer.receive(cancelOf(req), source());
   assert.equal(seen.cancels.length, 0);
   assert.deepEqual(sender.responses(200).map((r) => r.cseq?.method), ['INVITE', 'CANCEL']);

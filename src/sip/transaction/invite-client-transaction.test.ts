@@ -1,7 +1,7 @@
 // RFC 3261 §17.1.1 and RFC 6026 §8.4: the INVITE client transaction, on a fake clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SipMessage } from '../message/types-public.ts';
+import type { SipMessage } from '../message/index.ts';
 import { flush, handlers, request, response, setup, TCP_DEST, UDP_DEST } from './test-support.ts';
 
 const isInvite = (m: SipMessage) => m.isRequest() && m.method === 'INVITE';

@@ -22,7 +22,7 @@
 //   Completed     300-699                ACK again                            Completed
 //   Accepted      2xx                    to TU (RFC 6026 §8.4)                Accepted
 import type { TimerHandle } from '../../lib/index.ts';
-import type { SipRequest, SipResponse } from '../message/types-public.ts';
+import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { Destination } from '../transport/types.ts';
 import { buildCancel, buildNon2xxAck } from './message-builders.ts';
 import { toError } from './transaction-context.ts';

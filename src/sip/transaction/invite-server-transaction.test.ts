@@ -1,8 +1,8 @@
 // RFC 3261 §17.2.1 and RFC 6026 §7.1: the INVITE server transaction, on a fake clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SipMessage, SipRequest } from '../message/types-public.ts';
-import { buildResponse } from './message-builders.ts';
+import type { SipMessage, SipRequest, SipResponse } from '../message/index.ts';
+import { createResponse } from '../message/index.ts';
 import { flush, request, setup, source } from './test-support.ts';
 
 const status = (code: number) => (m: SipMessage) => !m.isRequest() && (m as { status?: number }).status === code;
@@ -35,7 +35,7 @@ test("with trying 'after200ms', 100 goes out only if the TU has not answered wit
   layer.receive(request({ branch: 'z9hG4bK-b' }), source());
   const [a, b] = seen.requests;
   clock.advance(150);
-  a.tx.respond(buildResponse(a.req, 180, 'Ringing', 'uas'));
+  a.tx.respond(createResponse(a.req, 180, 'Ringing', { toTag: 'uas' }));
   clock.advance(50);
   assert.equal(sender.responses(100).length, 1);
   assert.equal(sender.responses(100)[0].topVia?.branch, b.req.topVia?.branch);
@@ -46,12 +46,12 @@ test('it absorbs a retransmitted INVITE by re-sending the last provisional (180)
   const { sender, layer, seen } = setup();
   layer.receive(request(), source());
   const { req, tx } = seen.requests[0];
-  const ringing = buildResponse(req, 180, 'Ringing', 'uas');
+  const ringing = createResponse(req, 180, 'Ringing', { toTag: 'uas' });
   tx.respond(ringing);
   layer.receive(request(), source());
   layer.receive(request(), source());
   assert.equal(seen.requests.length, 1, 'a retransmission is not a new request');
-  assert.deepEqual(sender.sent.map((s) => (s.msg as { status: number }).status), [100, 180, 180, 180]);
+  assert.deepEqual(sender.sent.map((s) => (s.msg as SipResponse).status), [100, 180, 180, 180]);
   assert.equal(sender.sent[3].msg, ringing);
   layer.close();
 });
@@ -68,7 +68,7 @@ test('timer G retransmits a 486 at T1, 2·T1 … capped at T2; ACK → Confirmed
   const { clock, sender, layer, seen } = setup();
   layer.receive(request(), source());
   const { req, tx } = seen.requests[0];
-  tx.respond(buildResponse(req, 486, 'Busy Here', 'uas'));
+  tx.respond(createResponse(req, 486, 'Busy Here', { toTag: 'uas' }));
   assert.equal(tx.state, 'Completed');
   clock.advance(16_000);
   assert.deepEqual(sender.timesOf(status(486)), [0, 500, 1500, 3500, 7500, 11500, 15500]);
@@ -93,7 +93,7 @@ test('timer H: no ACK within 64·T1 terminates the transaction and tells the TU'
   const { clock, sender, layer, seen } = setup();
   layer.receive(request(), source());
   const { req, tx } = seen.requests[0];
-  tx.respond(buildResponse(req, 500, 'Server Internal Error', 'uas'));
+  tx.respond(createResponse(req, 500, 'Server Internal Error', { toTag: 'uas' }));
   clock.advance(31_999);
   assert.equal(seen.errors.length, 0);
   clock.advance(1);
@@ -109,7 +109,7 @@ test('over TCP: no timer G, and timer I is zero', () => {
   const { clock, sender, layer, seen } = setup();
   layer.receive(request({ transport: 'TCP' }), source('TCP'));
   const { req, tx } = seen.requests[0];
-  tx.respond(buildResponse(req, 480, 'Temporarily Unavailable', 'uas'));
+  tx.respond(createResponse(req, 480, 'Temporarily Unavailable', { toTag: 'uas' }));
   clock.advance(20_000);
   assert.equal(sender.responses(480).length, 1);
   assert.equal(sender.sent[0].dest.connectionId, 'conn-1');
@@ -122,7 +122,7 @@ test('2xx → Accepted: retransmitted INVITE absorbed, TU 2xx retransmissions se
   const { clock, sender, layer, seen } = setup();
   layer.receive(request(), source());
   const { req, tx } = seen.requests[0];
-  const ok = buildResponse(req, 200, 'OK', 'uas');
+  const ok = createResponse(req, 200, 'OK', { toTag: 'uas' });
   tx.respond(ok);
   assert.equal(tx.state, 'Accepted');
   clock.advance(500);
@@ -131,7 +131,7 @@ test('2xx → Accepted: retransmitted INVITE absorbed, TU 2xx retransmissions se
   assert.equal(sender.sent.length, 2, 'a retransmitted INVITE is absorbed (RFC 6026 §8.7)');
   tx.respond(ok); // the TU's own retransmission (§13.3.1.4)
   assert.equal(sender.responses(200).length, 2);
-  tx.respond(buildResponse(req, 486, 'Busy Here', 'uas'));
+  tx.respond(createResponse(req, 486, 'Busy Here', { toTag: 'uas' }));
   assert.equal(sender.responses(486).length, 0, 'no non-2xx after a 2xx');
   // The ACK for a 2xx carries a new branch and never matches the transaction…
   layer.receive(request({ method: 'ACK', branch: 'z9hG4bK-ack', toTag: 'uas', cseqMethod: 'ACK' }), source());
@@ -152,7 +152,7 @@ test('a transport error when responding terminates the server transaction and te
   layer.receive(request(), source());
   const { req, tx } = seen.requests[0];
   sender.failure = 'reject';
-  tx.respond(buildResponse(req, 486, 'Busy Here', 'uas'));
+  tx.respond(createResponse(req, 486, 'Busy Here', { toTag: 'uas' }));
   await flush();
   assert.equal(tx.state, 'Terminated');
   assert.deepEqual(seen.errors.map((e) => e.reason), ['transport']);
@@ -172,6 +172,6 @@ test('respond() rejects a status outside 100–699', () => {
   const { layer, seen } = setup();
   layer.receive(request(), source());
   const { req, tx } = seen.requests[0];
-  assert.throws(() => tx.respond(buildResponse(req, 99, 'Bad')), RangeError);
+  assert.throws(() => tx.respond(createResponse(req, 99, 'Bad')), RangeError);
   layer.close();
 });

@@ -25,9 +25,9 @@
 //   Accepted    INVITE retransmission   absorbed (RFC 6026 §8.7)              Accepted
 //   Accepted    matching ACK            to TU ('ack' event)                   Accepted
 import type { TimerHandle } from '../../lib/index.ts';
-import type { SipRequest, SipResponse } from '../message/types-public.ts';
+import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { Destination, Source } from '../transport/types.ts';
-import { buildResponse } from './message-builders.ts';
+import { createResponse } from '../message/index.ts';
 import { toError } from './transaction-context.ts';
 import type { Transaction, TransactionContext } from './transaction-context.ts';
 import type { ServerTransaction } from './types.ts';
@@ -167,7 +167,7 @@ export class InviteServerTransaction implements ServerTransaction, Transaction {
   }
 
   private sendTrying(): void {
-    const trying = buildResponse(this.request, 100, 'Trying');
+    const trying = createResponse(this.request, 100, 'Trying');
     this.lastResponse = trying;
     this.send(trying);
   }

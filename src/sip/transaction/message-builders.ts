@@ -1,10 +1,10 @@
-// Messages the transaction layer writes itself: the ACK for a non-2xx final response
-// (§17.1.1.3), CANCEL (§9.1), and the few responses it sends on its own behalf — 100 Trying
-// (§17.2.1), 200/481 to CANCEL (§9.2). Header values are copied raw from the request so that
-// nothing is re-serialized that the peer compares byte-wise (To, From, Call-ID).
-// TODO(switch to '../message/index.ts' once it exists): imported directly meanwhile.
-import { SipRequest, SipResponse } from '../message/sip-message.ts';
-import type { HeaderField } from '../message/types.ts';
+// Requests the transaction layer writes itself: the ACK for a non-2xx final response
+// (§17.1.1.3) and CANCEL (§9.1). (Its own responses — 100, 200/481 to CANCEL — come from
+// sip/message createResponse.) Header values are copied raw from the INVITE so that nothing
+// the peer compares is re-serialized (To, From, Call-ID).
+import { SipRequest } from '../message/index.ts';
+import type { SipResponse } from '../message/index.ts';
+import type { HeaderField } from '../message/index.ts';
 
 function raw(msg: SipRequest | SipResponse, name: string): string {
   const v = msg.get(name);
@@ -56,27 +56,4 @@ export function buildCancel(invite: SipRequest): SipRequest {
   ];
   routeLines(invite, headers);
   return new SipRequest('CANCEL', invite.uri, headers);
-}
-
-/**
- * A response written by the transaction layer itself (§8.2.6): Via lines, From, Call-ID and
- * CSeq copied, To copied with `toTag` added when the request's To has none. Timestamp is
- * copied for 100 Trying (§8.2.6.1).
- */
-export function buildResponse(req: SipRequest, status: number, reason: string, toTag?: string): SipResponse {
-  const headers: HeaderField[] = [];
-  for (const h of req.headers) if (h.name === 'via') headers.push({ name: 'via', value: h.value });
-  let to = raw(req, 'to');
-  if (toTag !== undefined && req.toTag === undefined) to += `;tag=${toTag}`;
-  headers.push(
-    { name: 'from', value: raw(req, 'from') },
-    { name: 'to', value: to },
-    { name: 'call-id', value: raw(req, 'call-id') },
-    { name: 'cseq', value: raw(req, 'cseq') },
-  );
-  if (status === 100) {
-    const ts = req.get('timestamp');
-    if (ts !== undefined) headers.push({ name: 'timestamp', value: ts });
-  }
-  return new SipResponse(status, reason, headers);
 }

@@ -1,7 +1,7 @@
 // RFC 3261 §17.1.2: the non-INVITE client transaction, on a fake clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SipMessage } from '../message/types-public.ts';
+import type { SipMessage } from '../message/index.ts';
 import { flush, handlers, request, response, setup, TCP_DEST, UDP_DEST } from './test-support.ts';
 
 const isOptions = (m: SipMessage) => m.isRequest() && m.method === 'OPTIONS';

@@ -18,7 +18,7 @@
 //   Trying/Proc.   transport error        onTransportError                    Terminated
 //   Completed      any response           absorbed                            Completed
 import type { TimerHandle } from '../../lib/index.ts';
-import type { SipRequest, SipResponse } from '../message/types-public.ts';
+import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { Destination } from '../transport/types.ts';
 import { toError } from './transaction-context.ts';
 import type { Transaction, TransactionContext } from './transaction-context.ts';

@@ -1,7 +1,7 @@
 // RFC 3261 §17.2.2: the non-INVITE server transaction, on a fake clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildResponse } from './message-builders.ts';
+import { createResponse } from '../message/index.ts';
 import { request, setup, source } from './test-support.ts';
 
 test('Trying discards retransmissions; Proceeding re-sends the provisional; Completed re-sends the final', () => {
@@ -12,15 +12,15 @@ test('Trying discards retransmissions; Proceeding re-sends the provisional; Comp
   assert.equal(tx.state, 'Trying');
   layer.receive(request({ method: 'OPTIONS' }), source());
   assert.equal(sender.sent.length, 0);
-  tx.respond(buildResponse(req, 100, 'Trying'));
+  tx.respond(createResponse(req, 100, 'Trying'));
   assert.equal(tx.state, 'Proceeding');
   layer.receive(request({ method: 'OPTIONS' }), source());
   assert.deepEqual(sender.responses().map((r) => r.status), [100, 100]);
-  tx.respond(buildResponse(req, 200, 'OK', 'uas'));
+  tx.respond(createResponse(req, 200, 'OK', { toTag: 'uas' }));
   assert.equal(tx.state, 'Completed');
   layer.receive(request({ method: 'OPTIONS' }), source());
   assert.deepEqual(sender.responses().map((r) => r.status), [100, 100, 200, 200]);
-  tx.respond(buildResponse(req, 500, 'Late'));
+  tx.respond(createResponse(req, 500, 'Late'));
   assert.equal(sender.responses(500).length, 0, 'nothing after the final response');
   assert.equal(seen.requests.length, 1);
   layer.close();
@@ -30,7 +30,7 @@ test('timer J keeps the final response for 64·T1 over UDP', () => {
   const { clock, sender, layer, seen } = setup();
   layer.receive(request({ method: 'BYE' }), source());
   const { req, tx } = seen.requests[0];
-  tx.respond(buildResponse(req, 200, 'OK'));
+  tx.respond(createResponse(req, 200, 'OK'));
   clock.advance(31_999);
   assert.equal(tx.state, 'Completed');
   assert.equal(sender.sent.length, 1, 'non-INVITE finals are not retransmitted by timers');
@@ -44,7 +44,7 @@ test('timer J is zero over TCP', () => {
   const { clock, layer, seen } = setup();
   layer.receive(request({ method: 'BYE', transport: 'TCP' }), source('TCP'));
   const { req, tx } = seen.requests[0];
-  tx.respond(buildResponse(req, 200, 'OK'));
+  tx.respond(createResponse(req, 200, 'OK'));
   assert.equal(tx.state, 'Terminated');
   assert.equal(clock.pending(), 0);
 });

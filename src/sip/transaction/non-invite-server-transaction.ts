@@ -16,7 +16,7 @@
 //   Completed    retransmission         resend final                   Completed
 //   Completed    response from TU       dropped                        Completed
 import type { TimerHandle } from '../../lib/index.ts';
-import type { SipRequest, SipResponse } from '../message/types-public.ts';
+import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { Destination, Source } from '../transport/types.ts';
 import { toError } from './transaction-context.ts';
 import type { Transaction, TransactionContext } from './transaction-context.ts';

@@ -1,6 +1,6 @@
 // Where a server sends its responses (RFC 3261 §18.2.2, RFC 3581 §4 for rport).
 // Computed once per server transaction: every retransmitted response goes to the same place.
-import type { SipRequest } from '../message/types-public.ts';
+import type { SipRequest } from '../message/index.ts';
 import type { Destination, Source, TransportProtocol } from '../transport/types.ts';
 
 /** Port used when a Via sent-by has none (RFC 3261 §18.2.2 "or 5060"; 5061 for TLS §26.2; RFC 7118 for WS/WSS). */

@@ -2,9 +2,8 @@
 // sent, message factories that go through the real parser, and a layer on a FakeClock.
 // Used by *.test.ts only.
 import { FakeClock } from '../../lib/index.ts';
-import type { SipMessage, SipRequest, SipResponse } from '../message/types-public.ts';
-// TODO(switch to '../message/index.ts' once it exists): imported directly meanwhile.
-import { parseMessage } from '../message/parser.ts';
+import type { SipMessage, SipRequest, SipResponse } from '../message/index.ts';
+import { parseMessage } from '../message/index.ts';
 import type { Destination, MessageSender, Source, TransportProtocol } from '../transport/types.ts';
 import { TransactionLayer } from './transaction-layer.ts';
 import type { TransactionLayerOptions } from './transaction-layer.ts';

@@ -2,7 +2,7 @@
 // machines stay free of map bookkeeping and of how sending and event emission work.
 import type { Clock } from '../../lib/index.ts';
 import type { Logger } from '../../lib/index.ts';
-import type { SipMessage, SipRequest } from '../message/types-public.ts';
+import type { SipMessage, SipRequest } from '../message/index.ts';
 import type { Destination, Source } from '../transport/types.ts';
 import type { ResolvedTimers } from './timer-settings.ts';
 import type { ServerTransaction, TransactionKind } from './types.ts';

@@ -1,6 +1,6 @@
 // Transaction matching keys (RFC 3261 §17.1.3 for responses, §17.2.3 for requests).
 // A key is a plain string so that matching is one Map lookup per message.
-import type { SipRequest, SipResponse } from '../message/types-public.ts';
+import type { SipRequest, SipResponse } from '../message/index.ts';
 import { isRfc3261Branch } from './branch.ts';
 import { defaultPort } from './response-destination.ts';
 

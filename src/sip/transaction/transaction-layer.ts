@@ -5,13 +5,13 @@
 import { EventEmitter } from 'node:events';
 import { nullLogger, systemClock } from '../../lib/index.ts';
 import type { Clock, Logger } from '../../lib/index.ts';
-import type { SipMessage, SipRequest, SipResponse } from '../message/types-public.ts';
+import type { SipMessage, SipRequest, SipResponse } from '../message/index.ts';
 import type { Destination, MessageSender, Source } from '../transport/types.ts';
 import { isRfc3261Branch, newTag } from './branch.ts';
 import { InviteClientTransaction } from './invite-client-transaction.ts';
 import { InviteServerTransaction } from './invite-server-transaction.ts';
 import type { TryingPolicy } from './invite-server-transaction.ts';
-import { buildResponse } from './message-builders.ts';
+import { createResponse } from '../message/index.ts';
 import { NonInviteClientTransaction } from './non-invite-client-transaction.ts';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.ts';
 import { responseDestination } from './response-destination.ts';
@@ -206,10 +206,10 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     const inviteKey = serverKey(cancel, 'INVITE');
     const invite = inviteKey === undefined ? undefined : this.servers.get(inviteKey);
     if (invite === undefined || invite.kind !== 'ist' || !invite.matchesRequestToTag(cancel)) {
-      tx.respond(buildResponse(cancel, 481, 'Call/Transaction Does Not Exist', newTag()));
+      tx.respond(createResponse(cancel, 481, 'Call/Transaction Does Not Exist', { toTag: newTag() }));
       return;
     }
-    tx.respond(buildResponse(cancel, 200, 'OK', invite.responseToTag() ?? newTag()));
+    tx.respond(createResponse(cancel, 200, 'OK', { toTag: invite.responseToTag() ?? newTag() }));
     if (invite.state === 'Proceeding') this.safeEmit('cancel', invite, cancel);
   }
 
