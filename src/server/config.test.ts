@@ -1,7 +1,7 @@
 // Configuration: defaults, YAML vs environment precedence, and readable validation errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config.ts';
@@ -175,4 +175,18 @@ test('public host detection takes the first non-internal IPv4, else loopback', (
   assert.equal(detectPublicHost({ lo: [lo], eth0: [v6, eth] }), '10.1.2.3');
   assert.equal(detectPublicHost({ lo: [lo], eth0: [v6] }), '127.0.0.1');
   assert.equal(detectPublicHost({}), '127.0.0.1');
+});
+
+test('docs/configuration.md documents every environment variable and YAML key', () => {
+  const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+  const source = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
+  const envNames = new Set([...source.matchAll(/'((?:SWITCHBOARD_[A-Z_]+)|DATABASE_URL)'/g)].map((m) => m[1]));
+  assert.ok(envNames.size >= 13, `found ${envNames.size} env names`);
+  for (const name of envNames) assert.ok(doc.includes(`\`${name}\``), `${name} missing from docs/configuration.md`);
+  const yamlBlock = /const YAML_KEYS[^{]*\{([\s\S]*?)\n\};/.exec(source)![1];
+  const leaves = [...yamlBlock.matchAll(/'?([\w.]+)'?: 'leaf'/g)];
+  assert.ok(leaves.length >= 20, `found ${leaves.length} YAML keys`);
+  for (const m of leaves) {
+    assert.ok(doc.includes(`\`${m[1]}\``), `YAML key ${m[1]} missing from docs/configuration.md`);
+  }
 });
