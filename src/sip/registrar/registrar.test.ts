@@ -201,6 +201,7 @@ describe('Registrar (RFC 3261 §10.3)', () => {
     const { reg } = setup({ servesAor: (aor) => aor.endsWith('@example.com') });
     assert.equal((await reg.handle(register({ cseq: 1, to: '<sip:bob@elsewhere.org>', contacts: ['<sip:b@h>'] }))).status, 404);
     assert.equal((await reg.handle(register({ cseq: 2, contacts: ['<sip:b@h>;q=2'] }))).status, 400);
+    assert.equal((await reg.handle(register({ cseq: 3, contacts: ['<sip:b@h'] }))).status, 400, 'unparsable Contact');
     const opt = new SipRequest('OPTIONS', 'sip:example.com', register({ cseq: 3 }).headers);
     assert.equal((await reg.handle(opt)).status, 405);
   });
