@@ -1,0 +1,2 @@
+// DTMF: in-band tone detection and RFC 4733 telephone-events.
+export * from './inband-detector.ts';
