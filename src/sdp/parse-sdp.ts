@@ -18,7 +18,7 @@ import type { Bandwidth, Connection, MediaDescription, SessionDescription, Timin
 /** Parse one session description. Throws SdpParseError naming the first bad line. */
 export function parseSdp(input: string | Buffer): SessionDescription {
   const text = typeof input === 'string' ? input : input.toString('utf8');
-  const sd: Partial<SessionDescription> & Pick<SessionDescription, 'emails' | 'phones' | 'bandwidths' | 'timing' | 'attributes' | 'media'> = {
+  const sd: Draft = {
     emails: [], phones: [], bandwidths: [], timing: [], attributes: [], media: [],
   };
   let media: MediaDescription | undefined;
@@ -41,72 +41,13 @@ export function parseSdp(input: string | Buffer): SessionDescription {
     if (line.length < 2 || line.charCodeAt(1) !== 61 /* = */ || type < 97 || type > 122) {
       throw new SdpParseError('not a <type>=<value> line', lineNo, line);
     }
-    const value = line.slice(2);
-    const fail = (reason: string): never => {
-      throw new SdpParseError(reason, lineNo, line);
-    };
-
-    if (!sawVersion) {
-      if (type !== 118 /* v */) fail('the description must start with v=');
-      if (value !== '0') fail('only SDP version 0 exists');
-      sd.version = 0;
+    try {
+      media = parseLine(sd, media, type, line, sawVersion);
       sawVersion = true;
-      continue;
-    }
-
-    if (type === 109 /* m */) {
-      media = parseMediaLine(value, fail);
-      sd.media.push(media);
-      continue;
-    }
-
-    if (media) {
-      // RFC 8866 §5: only i, c, b, k and a may appear inside a media description.
-      switch (type) {
-        case 97 /* a */: media.attributes.push(parseAttribute(value, fail)); break;
-        case 99 /* c */:
-          if (media.connection) fail('more than one c= in a media description is not supported');
-          media.connection = parseConnection(value, fail);
-          break;
-        case 98 /* b */: media.bandwidths.push(parseBandwidth(value, fail)); break;
-        case 105 /* i */: media.information = value; break;
-        case 107 /* k */: media.key = value; break;
-        default: fail(`${line[0]}= is not allowed inside a media description`);
-      }
-      continue;
-    }
-
-    switch (type) {
-      case 97 /* a */: sd.attributes.push(parseAttribute(value, fail)); break;
-      case 111 /* o */:
-        if (sd.origin) fail('duplicate o= line');
-        sd.origin = parseOrigin(value, fail);
-        break;
-      case 115 /* s */:
-        if (sd.sessionName !== undefined) fail('duplicate s= line');
-        // RFC 8866 §5.3 wants a non-empty s=; some stacks send "s=" — accept it.
-        sd.sessionName = value;
-        break;
-      case 99 /* c */:
-        if (sd.connection) fail('duplicate session-level c= line');
-        sd.connection = parseConnection(value, fail);
-        break;
-      case 98 /* b */: sd.bandwidths.push(parseBandwidth(value, fail)); break;
-      case 116 /* t */: sd.timing.push(parseTiming(value, fail)); break;
-      case 114 /* r */: {
-        const t = sd.timing[sd.timing.length - 1];
-        if (!t) fail('r= must follow a t= line');
-        t!.repeats.push(value);
-        break;
-      }
-      case 105 /* i */: sd.information = value; break;
-      case 117 /* u */: sd.uri = value; break;
-      case 101 /* e */: sd.emails.push(value); break;
-      case 112 /* p */: sd.phones.push(value); break;
-      case 122 /* z */: sd.timeZones = value; break;
-      case 107 /* k */: sd.key = value; break;
-      case 118 /* v */: fail('duplicate v= line'); break;
-      default: fail(`unknown line type ${line[0]}=`);
+    } catch (e) {
+      // Helpers throw a bare reason; the line number and text are only known here.
+      if (e instanceof LineError) throw new SdpParseError(e.message, lineNo, line);
+      throw e;
     }
   }
 
@@ -117,7 +58,82 @@ export function parseSdp(input: string | Buffer): SessionDescription {
   return sd as SessionDescription;
 }
 
-type Fail = (reason: string) => never;
+type Draft = Partial<SessionDescription> & Pick<SessionDescription, 'emails' | 'phones' | 'bandwidths' | 'timing' | 'attributes' | 'media'>;
+
+/** A reason without a place; parseSdp adds the line. */
+class LineError extends Error {}
+
+function fail(reason: string): never {
+  throw new LineError(reason);
+}
+
+/** Fold one non-empty line into the draft; returns the media section now open, if any. */
+function parseLine(sd: Draft, media: MediaDescription | undefined, type: number, line: string, sawVersion: boolean): MediaDescription | undefined {
+  const value = line.slice(2);
+
+  if (!sawVersion) {
+    if (type !== 118 /* v */) fail('the description must start with v=');
+    if (value !== '0') fail('only SDP version 0 exists');
+    sd.version = 0;
+    return media;
+  }
+
+  if (type === 109 /* m */) {
+    const m = parseMediaLine(value);
+    sd.media.push(m);
+    return m;
+  }
+
+  if (media) {
+    // RFC 8866 §5: only i, c, b, k and a may appear inside a media description.
+    switch (type) {
+      case 97 /* a */: media.attributes.push(parseAttribute(value)); break;
+      case 99 /* c */:
+        if (media.connection) fail('more than one c= in a media description is not supported');
+        media.connection = parseConnection(value);
+        break;
+      case 98 /* b */: media.bandwidths.push(parseBandwidth(value)); break;
+      case 105 /* i */: media.information = value; break;
+      case 107 /* k */: media.key = value; break;
+      default: fail(`${line[0]}= is not allowed inside a media description`);
+    }
+    return media;
+  }
+
+  switch (type) {
+    case 97 /* a */: sd.attributes.push(parseAttribute(value)); break;
+    case 111 /* o */:
+      if (sd.origin) fail('duplicate o= line');
+      sd.origin = parseOrigin(value);
+      break;
+    case 115 /* s */:
+      if (sd.sessionName !== undefined) fail('duplicate s= line');
+      // RFC 8866 §5.3 wants a non-empty s=; some stacks send "s=" — accept it.
+      sd.sessionName = value;
+      break;
+    case 99 /* c */:
+      if (sd.connection) fail('duplicate session-level c= line');
+      sd.connection = parseConnection(value);
+      break;
+    case 98 /* b */: sd.bandwidths.push(parseBandwidth(value)); break;
+    case 116 /* t */: sd.timing.push(parseTiming(value)); break;
+    case 114 /* r */: {
+      const t = sd.timing[sd.timing.length - 1];
+      if (!t) fail('r= must follow a t= line');
+      t!.repeats.push(value);
+      break;
+    }
+    case 105 /* i */: sd.information = value; break;
+    case 117 /* u */: sd.uri = value; break;
+    case 101 /* e */: sd.emails.push(value); break;
+    case 112 /* p */: sd.phones.push(value); break;
+    case 122 /* z */: sd.timeZones = value; break;
+    case 107 /* k */: sd.key = value; break;
+    case 118 /* v */: fail('duplicate v= line'); break;
+    default: fail(`unknown line type ${line[0]}=`);
+  }
+  return media;
+}
 
 /** Split on single spaces, tolerating runs of spaces/tabs. */
 function fields(value: string): string[] {
@@ -136,7 +152,7 @@ function isDigits(s: string): boolean {
 }
 
 // RFC 8866 §5.2
-function parseOrigin(value: string, fail: Fail): SessionDescription['origin'] {
+function parseOrigin(value: string): SessionDescription['origin'] {
   const f = fields(value);
   if (f.length !== 6) fail('o= needs 6 fields: username sess-id sess-version nettype addrtype address');
   if (!isDigits(f[1]!)) fail('o= sess-id must be decimal digits');
@@ -145,7 +161,7 @@ function parseOrigin(value: string, fail: Fail): SessionDescription['origin'] {
 }
 
 // RFC 8866 §5.7: c=IN IP4 224.2.36.42/127/3 — the /ttl is IPv4 multicast only, /count both.
-function parseConnection(value: string, fail: Fail): Connection {
+function parseConnection(value: string): Connection {
   const f = fields(value);
   if (f.length !== 3) fail('c= needs 3 fields: nettype addrtype connection-address');
   const [netType, addrType, raw] = f as [string, string, string];
@@ -166,7 +182,7 @@ function parseConnection(value: string, fail: Fail): Connection {
 }
 
 // RFC 8866 §5.8
-function parseBandwidth(value: string, fail: Fail): Bandwidth {
+function parseBandwidth(value: string): Bandwidth {
   const colon = value.indexOf(':');
   const v = value.slice(colon + 1);
   if (colon <= 0 || !isDigits(v)) fail('b= must be <bwtype>:<bandwidth in digits>');
@@ -174,21 +190,21 @@ function parseBandwidth(value: string, fail: Fail): Bandwidth {
 }
 
 // RFC 8866 §5.9
-function parseTiming(value: string, fail: Fail): Timing {
+function parseTiming(value: string): Timing {
   const f = fields(value);
   if (f.length !== 2 || !isDigits(f[0]!) || !isDigits(f[1]!)) fail('t= must be <start-time> <stop-time> in decimal');
   return { start: Number(f[0]), stop: Number(f[1]), repeats: [] };
 }
 
 // RFC 8866 §5.13
-function parseAttribute(value: string, fail: Fail): { name: string; value?: string } {
+function parseAttribute(value: string): { name: string; value?: string } {
   const colon = value.indexOf(':');
   if (colon === 0 || value.length === 0) fail('a= needs an attribute name');
   return colon < 0 ? { name: value } : { name: value.slice(0, colon), value: value.slice(colon + 1) };
 }
 
 // RFC 8866 §5.14: m=<media> <port>[/<number of ports>] <proto> <fmt> ...
-function parseMediaLine(value: string, fail: Fail): MediaDescription {
+function parseMediaLine(value: string): MediaDescription {
   const f = fields(value);
   if (f.length < 4) fail('m= needs: media port proto and at least one format');
   const [type, portField, protocol] = f as [string, string, string];
