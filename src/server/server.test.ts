@@ -46,6 +46,8 @@ test('starts services in order, is ready, generates and prints the admin key onc
   });
   assert.equal(server.state, 'ready');
   assert.deepEqual(journal, ['a.start', 'b.start']);
+  assert.equal(server.service('b')?.name, 'b');
+  assert.equal(server.service('nope'), undefined);
   assert.deepEqual(await readyz(server.httpPort), { status: 200, body: { status: 'ready' } });
 
   assert.equal(printed.length, 1);

@@ -104,6 +104,11 @@ export class SwitchboardServer {
     return server;
   }
 
+  /** A running service by name (e.g. tests read the SIP service's actual ports). */
+  service<T extends Service = Service>(name: string): T | undefined {
+    return this.services.find((s) => s.name === name) as T | undefined;
+  }
+
   get state(): ServerState {
     return this.stateValue;
   }
