@@ -30,7 +30,7 @@ export interface AnswerOptions {
   ptime?: number;
   /** Accept `a=rtcp-mux` when offered (RFC 5761). Default true. */
   rtcpMux?: boolean;
-  /** Accept telephone-event (RFC 4733) when offered. Default true. */
+  /** Accept telephone-event (RFC 4733) when offered (at the rates listed in `codecs`, if any). Default true. */
   telephoneEvent?: boolean;
   /** m= protocols we serve. Default ['RTP/AVP', 'RTP/AVPF'], plus 'UDP/TLS/RTP/SAVPF' when dtls is given. */
   protocols?: readonly string[];
@@ -60,6 +60,8 @@ export function negotiateAnswer(offer: SessionDescription, local: AnswerOptions)
   const protocols = local.protocols ?? (local.dtls ? ['RTP/AVP', 'RTP/AVPF', 'UDP/TLS/RTP/SAVPF'] : ['RTP/AVP', 'RTP/AVPF']);
   const ours = local.codecs.filter((c) => !isAuxiliaryCodec(c));
   const weDoEvents = local.telephoneEvent !== false;
+  // telephone-event entries in our list restrict the clock rates we take; none listed = any.
+  const ourEventRates = local.codecs.filter(isEvents).map((c) => c.clockRate);
   let accepted: { index: number; m: MediaDescription; view: MediaView; codec: Codec; te?: Codec } | undefined;
   let why = 'no audio stream offered';
 
@@ -83,7 +85,7 @@ export function negotiateAnswer(offer: SessionDescription, local: AnswerOptions)
       continue;
     }
     // RFC 4733 §7.1: events at the clock rate of the chosen codec, else the usual 8000.
-    const tes = weDoEvents ? offered.filter((c) => c.name.toLowerCase() === 'telephone-event') : [];
+    const tes = weDoEvents ? offered.filter((c) => isEvents(c) && (ourEventRates.length === 0 || ourEventRates.includes(c.clockRate))) : [];
     const te = tes.find((c) => c.clockRate === codec.clockRate) ?? tes.find((c) => c.clockRate === 8000);
     accepted = { index: i, m, view, codec, te };
   }
@@ -163,6 +165,10 @@ export function negotiateAnswer(offer: SessionDescription, local: AnswerOptions)
   };
   if (te) negotiated.telephoneEvent = { payloadType: te.payloadType, clockRate: te.clockRate };
   return { answer, media: negotiated };
+}
+
+function isEvents(c: Codec): boolean {
+  return c.name.toLowerCase() === 'telephone-event';
 }
 
 /** First common codec, walking our list (default) or the offer's; the OFFER's payload type is kept. */
