@@ -162,26 +162,29 @@ function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
 
 // ---- value parsers: each names the key in its error --------------------------------------
 
-function toPort(raw: Raw): number {
-  const v = raw.value;
+/** An integer from a YAML number or an all-digits env string; NaN for anything else. */
+function asInt(v: unknown): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new ConfigError(raw.key, `must be a port number 1..65535 (or 0 for any free port), got ${JSON.stringify(v)}`);
+  return Number.isSafeInteger(n) ? n : NaN;
+}
+
+function toPort(raw: Raw): number {
+  const n = asInt(raw.value);
+  if (!(n >= 0 && n <= 65535)) {
+    throw new ConfigError(raw.key, `must be a port number 1..65535 (or 0 for any free port), got ${JSON.stringify(raw.value)}`);
   }
   return n;
 }
 
 function toPositiveInt(raw: Raw): number {
-  const v = raw.value;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(raw.key, `must be a positive integer, got ${JSON.stringify(v)}`);
+  const n = asInt(raw.value);
+  if (!(n > 0)) throw new ConfigError(raw.key, `must be a positive integer, got ${JSON.stringify(raw.value)}`);
   return n;
 }
 
 function toNonNegativeInt(raw: Raw): number {
-  const v = raw.value;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(raw.key, `must be an integer >= 0, got ${JSON.stringify(v)}`);
+  const n = asInt(raw.value);
+  if (!(n >= 0)) throw new ConfigError(raw.key, `must be an integer >= 0, got ${JSON.stringify(raw.value)}`);
   return n;
 }
 
