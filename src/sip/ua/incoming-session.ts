@@ -39,8 +39,8 @@ export class IncomingSession extends InviteSession {
   readonly source: Source;
   /** The caller's offer, when the INVITE carried one. */
   readonly offer: SessionBody | undefined;
-  /** Identity the authenticate hook vouched for, if any. */
-  readonly identity: string | undefined;
+  /** Identity the authenticate hook vouched for, if any (set before the 'invite' event). */
+  identity: string | undefined;
   private readonly stx: ServerTransaction;
   private readonly localTag = newTag();
   private readonly contact: string;
@@ -48,14 +48,13 @@ export class IncomingSession extends InviteSession {
   private reliable: ReliableProvisionals | undefined;
   private byeAfterAck = false;
 
-  constructor(host: SessionHost, stx: ServerTransaction, contact: string, flow: Destination | undefined, identity?: string) {
+  constructor(host: SessionHost, stx: ServerTransaction, contact: string, flow: Destination | undefined) {
     super(host);
     this.stx = stx;
     this.request = stx.request;
     this.source = stx.source;
     this.contact = contact;
     this.flow = flow;
-    this.identity = identity;
     const req = stx.request;
     this.offer = req.body.length > 0 ? { body: req.body, contentType: req.contentType ?? 'application/sdp' } : undefined;
     this.learnPeer(req);
