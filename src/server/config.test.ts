@@ -41,6 +41,7 @@ test('defaults when there is no file and no environment', (t) => {
       realm: '192.0.2.10',
       userAgent: `Switchboard/${VERSION}`,
       flood: { requestsPerSecond: 200, burst: 400, banMs: 60000, maxConnectionsPerSource: 64 },
+      users: [],
     },
     rtp: { portMin: 20000, portMax: 29999 },
     log: { level: 'info' },
@@ -189,4 +190,13 @@ test('docs/configuration.md documents every environment variable and YAML key', 
   for (const m of leaves) {
     assert.ok(doc.includes(`\`${m[1]}\``), `YAML key ${m[1]} missing from docs/configuration.md`);
   }
+});
+
+test('sip.users come from YAML and are validated', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-config-users-'));
+  writeFileSync(join(dir, 'switchboard.yaml'), 'sip:\n  users:\n    - { username: alice, password: s3cret }\n');
+  const c = loadConfig({}, { cwd: dir, detectPublicHost: () => '192.0.2.10' });
+  assert.deepEqual(c.sip.users, [{ username: 'alice', password: 's3cret' }]);
+  writeFileSync(join(dir, 'switchboard.yaml'), 'sip:\n  users:\n    - { username: alice }\n');
+  assert.throws(() => loadConfig({}, { cwd: dir, detectPublicHost: () => '192.0.2.10' }), (e: unknown) => e instanceof ConfigError && e.key === 'sip.users');
 });

@@ -27,6 +27,14 @@ export interface FloodConfig {
   scannerUserAgents?: string[];
 }
 
+/** A SIP user (a phone) that registers and calls with digest credentials. */
+export interface SipUserConfig {
+  /** Digest username, also the user part of its address of record. */
+  username: string;
+  /** Digest password. */
+  password: string;
+}
+
 export interface SipTlsConfig {
   /** SIP over TLS port; default 5061 (env SWITCHBOARD_SIP_TLS_PORT). */
   port: number;
@@ -66,6 +74,8 @@ export interface Config {
     userAgent: string;
     /** Flood protection; defaults per field above. */
     flood: FloodConfig;
+    /** SIP users that may REGISTER and call with digest credentials (YAML `sip.users`); default none. */
+    users: SipUserConfig[];
   };
   rtp: {
     /** First RTP port (even); default 20000 (env SWITCHBOARD_RTP_PORTS=min-max). */
@@ -112,7 +122,7 @@ const YAML_KEYS: Record<string, 'leaf' | 'section'> = {
   http: 'section', 'http.port': 'leaf',
   sip: 'section', 'sip.port': 'leaf', 'sip.wsPort': 'leaf',
   'sip.tls': 'section', 'sip.tls.port': 'leaf', 'sip.tls.cert': 'leaf', 'sip.tls.key': 'leaf',
-  'sip.trusted': 'leaf', 'sip.realm': 'leaf', 'sip.userAgent': 'leaf',
+  'sip.trusted': 'leaf', 'sip.realm': 'leaf', 'sip.users': 'leaf', 'sip.userAgent': 'leaf',
   'sip.flood': 'section', 'sip.flood.requestsPerSecond': 'leaf', 'sip.flood.burst': 'leaf',
   'sip.flood.banMs': 'leaf', 'sip.flood.maxConnectionsPerSource': 'leaf', 'sip.flood.scannerUserAgents': 'leaf',
   rtp: 'section', 'rtp.ports': 'leaf',
@@ -210,6 +220,17 @@ function toStringList(raw: Raw): string[] {
     throw new ConfigError(raw.key, `must be a list of strings, got ${JSON.stringify(v)}`);
   }
   return v.map((x: string) => x.trim());
+}
+
+function toSipUsers(raw: Raw): SipUserConfig[] {
+  const v = raw.value;
+  const ok = (u: unknown): u is SipUserConfig => isObject(u) && Object.keys(u).every((k) => k === 'username' || k === 'password')
+    && typeof u.username === 'string' && /^[A-Za-z0-9._!~*'()&=+$,;?/-]+$/.test(u.username)
+    && typeof u.password === 'string' && u.password.length > 0;
+  if (!Array.isArray(v) || !v.every(ok)) {
+    throw new ConfigError(raw.key, 'must be a list of { username, password } (username: SIP user characters; password: non-empty)');
+  }
+  return v.map((u) => ({ username: u.username, password: u.password }));
 }
 
 function toLogLevel(raw: Raw): LogLevel {
@@ -344,6 +365,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
         banMs: get('sip.flood.banMs', undefined, toNonNegativeInt, 60_000),
         maxConnectionsPerSource: get('sip.flood.maxConnectionsPerSource', undefined, toPositiveInt, 64),
       },
+      users: get('sip.users', undefined, toSipUsers, []),
     },
     rtp,
     log: { level: get('log.level', 'SWITCHBOARD_LOG_LEVEL', toLogLevel, 'info') },
