@@ -12,8 +12,9 @@ import {
   newSessionId, originFor, receives, rtcpPortOf, sends, type DtlsParams, type IceParams,
 } from './session-builder.ts';
 import type {
-  Attribute, Codec, Direction, MediaDescription, NegotiatedMedia, NegotiationError, SessionDescription,
+  Attribute, Codec, Direction, MediaDescription, NegotiatedMedia, NegotiationError, Origin, SessionDescription,
 } from './types.ts';
+import { serializeSdp } from './serialize-sdp.ts';
 
 export interface AnswerOptions {
   /** Address we receive media on (also used in o=); IPv6 when it contains ':'. */
@@ -40,7 +41,7 @@ export interface AnswerOptions {
   username?: string;
   /** s= line. Default '-'. */
   sessionName?: string;
-  /** Our last description in this dialog: its o= is kept with sess-version + 1 (RFC 3264 §8). Default none. */
+  /** Our last description in this dialog: its o= is kept, sess-version + 1 if anything changed (RFC 3264 §8). Default none. */
   previous?: SessionDescription;
   /** ICE attributes for our side. Default none. */
   ice?: IceParams;
@@ -131,11 +132,9 @@ export function negotiateAnswer(offer: SessionDescription, local: AnswerOptions)
   }
   if (local.sessionAttributes) sessionAttributes.push(...local.sessionAttributes.map((a) => ({ ...a })));
 
-  let origin;
-  if (local.previous) {
-    const o = local.previous.origin;
-    origin = { ...o, sessVersion: (BigInt(o.sessVersion) + 1n).toString() };
-  } else {
+  let origin: Origin;
+  if (local.previous) origin = { ...local.previous.origin };
+  else {
     const id = local.sessionId ?? newSessionId();
     origin = originFor(local.address, id, id, local.username ?? '-');
   }
@@ -152,6 +151,10 @@ export function negotiateAnswer(offer: SessionDescription, local: AnswerOptions)
     attributes: sessionAttributes,
     media,
   };
+  // RFC 3264 §8: same o= as before; sess-version + 1 only if the description changed.
+  if (local.previous && serializeSdp(answer) !== serializeSdp(local.previous)) {
+    origin.sessVersion = (BigInt(origin.sessVersion) + 1n).toString();
+  }
 
   const negotiated: NegotiatedMedia = {
     remoteAddress: connection.address,

@@ -190,10 +190,12 @@ test('ptime mirrors the offer when sensible, else ours, capped by maxptime', () 
   assert.equal(ptime(['a=maxptime:10']), 10);
 });
 
-test('the answer to a re-offer keeps our o= and bumps its version (RFC 3264 §8)', () => {
+test('the answer to a re-offer keeps our o=, bumping its version only when the answer changed (RFC 3264 §8)', () => {
   const first = accepted(negotiateAnswer(offer('0', []), us)).answer;
   const second = accepted(negotiateAnswer(offer('0', ['a=sendonly']), { ...us, previous: first })).answer;
   assert.deepEqual(second.origin, { ...first.origin, sessVersion: '43' });
+  const third = accepted(negotiateAnswer(offer('0', ['a=sendonly']), { ...us, previous: second })).answer;
+  assert.deepEqual(third, second, 'an unchanged answer repeats the same version (session refresh)');
 });
 
 test('createOffer writes codecs, telephone-event 101, ptime and direction', () => {
