@@ -140,13 +140,6 @@ function parseHeaderLines(head: string, pos: number): HeadResult {
   const len = head.length;
   let name: string | undefined;
   let value = '';
-  const flush = (): void => {
-    if (name === undefined) return;
-    const v = trimLws(value);
-    headers.push({ name, value: v });
-    if (name === 'content-length') (r.contentLengths ??= []).push(v);
-    name = undefined;
-  };
   while (pos < len) {
     let nl = head.indexOf('\n', pos);
     if (nl < 0) nl = len;
@@ -156,7 +149,8 @@ function parseHeaderLines(head: string, pos: number): HeadResult {
       // §7.3.1: the fold and the whitespace around it become one SP.
       else value = `${trimLws(value)} ${trimLws(head.slice(pos, end))}`;
     } else {
-      flush();
+      if (name !== undefined) pushHeader(r, name, value);
+      name = undefined;
       const colon = head.indexOf(':', pos);
       if (colon < 0 || colon >= end) {
         r.error ??= new SipParseError(`header line without colon: "${head.slice(pos, Math.min(end, pos + 40))}"`);
@@ -173,8 +167,16 @@ function parseHeaderLines(head: string, pos: number): HeadResult {
     }
     pos = nl + 1;
   }
-  flush();
+  if (name !== undefined) pushHeader(r, name, value);
   return r;
+}
+
+// Not a closure inside parseHeaderLines: per-call closures cost an allocation each (and
+// tsx's keepNames wraps each one in a defineProperty call).
+function pushHeader(r: HeadResult, name: string, value: string): void {
+  const v = trimLws(value);
+  r.headers.push({ name, value: v });
+  if (name === 'content-length') (r.contentLengths ??= []).push(v);
 }
 
 /**
@@ -186,16 +188,17 @@ function parseHeaderLines(head: string, pos: number): HeadResult {
 function takeBody(
   buf: Buffer, bodyStart: number, cls: string[] | undefined, datagram: boolean, req: SipRequest | undefined,
 ): Buffer {
-  const fail = (why: string): never => {
-    throw new SipParseError(why, 400, !datagram, req);
-  };
   if (cls === undefined) return bodyStart >= buf.length ? EMPTY : Buffer.from(buf.subarray(bodyStart));
   const cl = cls[0];
-  for (let k = 1; k < cls.length; k++) if (cls[k] !== cl) fail('several differing Content-Length values');
-  if (!/^\d{1,10}$/.test(cl)) fail(`bad Content-Length "${cl.slice(0, 20)}"`);
+  for (let k = 1; k < cls.length; k++) if (cls[k] !== cl) throw framingError('several differing Content-Length values', datagram, req);
+  if (!/^\d{1,10}$/.test(cl)) throw framingError(`bad Content-Length "${cl.slice(0, 20)}"`, datagram, req);
   const n = Number(cl);
-  if (bodyStart + n > buf.length) fail(`Content-Length ${n} exceeds the ${buf.length - bodyStart} octets present`);
+  if (bodyStart + n > buf.length) throw framingError(`Content-Length ${n} exceeds the ${buf.length - bodyStart} octets present`, datagram, req);
   if (n === 0) return EMPTY;
   // A copy, so that the message never pins (or sees reuse of) the transport's receive buffer.
   return Buffer.from(buf.subarray(bodyStart, bodyStart + n));
+}
+
+function framingError(why: string, datagram: boolean, req: SipRequest | undefined): SipParseError {
+  return new SipParseError(why, 400, !datagram, req);
 }

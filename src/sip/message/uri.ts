@@ -8,7 +8,7 @@
 // The user part may itself hold `;` and `?` (RFC 4475 §3.1.1.9), so the userinfo ends at
 // the `@`, which no other part of a SIP URI may contain unescaped.
 import {
-  escapeHeader, escapeParam, escapePassword, escapeUser, isWs, unescapePct,
+  escapeHeader, escapeParam, escapePassword, escapeUser, unescapePct,
 } from './chars.ts';
 import type { Params, Uri } from './types.ts';
 import { SipParseError } from './types.ts';
@@ -25,10 +25,16 @@ function bad(s: string, why: string): SipParseError {
 export function parseUri(s: string): Uri {
   const colon = s.indexOf(':');
   if (colon <= 0) throw bad(s, 'no scheme');
-  const schemeRaw = s.slice(0, colon);
-  if (!SCHEME_RE.test(schemeRaw)) throw bad(s, 'invalid scheme');
-  for (let i = 0; i < s.length; i++) if (isWs(s.charCodeAt(i)) || s.charCodeAt(i) < 32) throw bad(s, 'contains whitespace');
-  const scheme = schemeRaw.toLowerCase();
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) <= 32) throw bad(s, 'contains whitespace or control characters');
+  // Fast path for the common case; the regex and lower-casing only for anything else.
+  let scheme: string;
+  if (colon === 3 && (s.charCodeAt(0) | 32) === 115 && (s.charCodeAt(1) | 32) === 105 && (s.charCodeAt(2) | 32) === 112) {
+    scheme = 'sip';
+  } else {
+    const schemeRaw = s.slice(0, colon);
+    if (!SCHEME_RE.test(schemeRaw)) throw bad(s, 'invalid scheme');
+    scheme = schemeRaw.toLowerCase();
+  }
   if (scheme === 'sip' || scheme === 'sips') return parseSipUri(s, scheme, colon + 1);
   if (scheme === 'tel') return parseTelUri(s, colon + 1);
   return { scheme, host: '', params: new Map(), headers: new Map(), raw: s };

@@ -22,7 +22,12 @@ function readToken(s: string, i: number): number {
 export function parseVia(s: string): Via {
   let i = skipWs(s, 0);
   const parts: string[] = [];
-  for (let k = 0; k < 3; k++) {
+  // Fast path: nearly every Via on the wire starts "SIP/2.0/"; LWS-laden ones take the loop.
+  if (s.startsWith('SIP/2.0/', i)) {
+    parts.push('SIP', '2.0');
+    i += 7; // the loop below reads the third '/'
+  }
+  for (let k = parts.length; k < 3; k++) {
     if (k > 0) {
       if (s.charCodeAt(i) !== 47) throw bad(s, 'expected / in sent-protocol');
       i = skipWs(s, i + 1);
@@ -52,7 +57,7 @@ export function parseVia(s: string): Via {
     host = s.slice(hs, i);
   }
   const via: Via = {
-    protocol: `${parts[0]}/${parts[1]}`.toUpperCase(),
+    protocol: parts[0] === 'SIP' && parts[1] === '2.0' ? 'SIP/2.0' : `${parts[0]}/${parts[1]}`.toUpperCase(),
     transport: parts[2].toUpperCase(),
     host: host.toLowerCase(),
     params: new Map(),
