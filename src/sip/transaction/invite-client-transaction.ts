@@ -26,12 +26,12 @@ import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { Destination } from '../transport/types.ts';
 import { buildCancel, buildNon2xxAck } from './message-builders.ts';
 import { toError } from './transaction-context.ts';
-import type { Transaction, TransactionContext } from './transaction-context.ts';
+import type { SendOwner, SendWhat, Transaction, TransactionContext } from './transaction-context.ts';
 import type { ClientTransaction, ClientTransactionHandlers } from './types.ts';
 
 export type InviteClientState = 'Calling' | 'Proceeding' | 'Completed' | 'Accepted' | 'Terminated';
 
-export class InviteClientTransaction implements ClientTransaction, Transaction {
+export class InviteClientTransaction implements ClientTransaction, Transaction, SendOwner {
   readonly kind = 'ict' as const;
   readonly id: string;
   readonly request: SipRequest;
@@ -68,9 +68,9 @@ export class InviteClientTransaction implements ClientTransaction, Transaction {
 
   /** §17.1.1.2: send the INVITE; start timer A (unreliable only) and timer B. */
   start(): void {
-    this.ctx.send(this.request, this.dest, this.onSendError);
-    if (!this.reliable) this.timerA = this.ctx.clock.setTimeout(this.onTimerA, this.intervalA);
-    this.timerB = this.ctx.clock.setTimeout(this.onTimerB, this.ctx.timers.t64);
+    this.ctx.send(this.request, this.dest, this, 'request');
+    if (!this.reliable) this.timerA = this.ctx.clock.setTimeout(() => this.onTimerA(), this.intervalA);
+    this.timerB = this.ctx.clock.setTimeout(() => this.onTimerB(), this.ctx.timers.t64);
   }
 
   receiveResponse(res: SipResponse): void {
@@ -91,7 +91,7 @@ export class InviteClientTransaction implements ClientTransaction, Transaction {
           this.stopTimersAB();
           this.cancelPending = false;
           this._state = 'Accepted';
-          this.timerLinger = this.ctx.clock.setTimeout(this.onLingerEnd, this.ctx.timers.t64);
+          this.timerLinger = this.ctx.clock.setTimeout(() => this.onLingerEnd(), this.ctx.timers.t64);
           this.toTu(res);
         } else {
           // §17.1.1.2: 300-699 → ACK, pass up, Completed; timer D (0 over reliable transports).
@@ -100,16 +100,16 @@ export class InviteClientTransaction implements ClientTransaction, Transaction {
           this._state = 'Completed';
           const ack = buildNon2xxAck(this.request, res);
           this.ack = ack;
-          this.ctx.send(ack, this.dest, this.onAckSendError);
+          this.ctx.send(ack, this.dest, this, 'ack');
           this.toTu(res);
           if (this._state !== 'Completed') break; // the TU may have closed the layer
           if (this.reliable) this.terminate();
-          else this.timerLinger = this.ctx.clock.setTimeout(this.onLingerEnd, this.ctx.timers.d);
+          else this.timerLinger = this.ctx.clock.setTimeout(() => this.onLingerEnd(), this.ctx.timers.d);
         }
         break;
       case 'Completed':
         // §17.1.1.2: a retransmitted final response is ACKed again and not passed up.
-        if (status >= 300 && this.ack !== undefined) this.ctx.send(this.ack, this.dest, this.onAckSendError);
+        if (status >= 300 && this.ack !== undefined) this.ctx.send(this.ack, this.dest, this, 'ack');
         break;
       case 'Accepted':
         // RFC 6026 §8.4: retransmitted 2xx go to the TU (it re-sends its ACK); anything else is absorbed.
@@ -165,16 +165,16 @@ export class InviteClientTransaction implements ClientTransaction, Transaction {
   }
 
   /** §17.1.1.2: retransmit and double the interval (INVITE intervals are not capped at T2). */
-  private readonly onTimerA = (): void => {
+  private onTimerA(): void {
     this.timerA = undefined;
     if (this._state !== 'Calling') return;
-    this.ctx.send(this.request, this.dest, this.onSendError);
+    this.ctx.send(this.request, this.dest, this, 'request');
     this.intervalA *= 2;
-    this.timerA = this.ctx.clock.setTimeout(this.onTimerA, this.intervalA);
-  };
+    this.timerA = this.ctx.clock.setTimeout(() => this.onTimerA(), this.intervalA);
+  }
 
   /** §17.1.1.2: no response within 64·T1 — tell the TU (it treats this as 408, §8.1.3.4). */
-  private readonly onTimerB = (): void => {
+  private onTimerB(): void {
     this.timerB = undefined;
     if (this._state !== 'Calling') return;
     this.terminate();
@@ -183,15 +183,21 @@ export class InviteClientTransaction implements ClientTransaction, Transaction {
     } catch (err) {
       this.ctx.logger.error({ err, tx: this.id }, 'onTimeout handler threw');
     }
-  };
+  }
 
-  private readonly onLingerEnd = (): void => {
+  private onLingerEnd(): void {
     this.timerLinger = undefined;
     this.terminate();
-  };
+  }
 
   /** §17.1.1.2 / §8.1.3.1: a transport error while Calling ends the transaction; the TU sees a 503. */
-  private readonly onSendError = (err: unknown): void => {
+  /** Called by the layer when the transport failed (SendOwner). */
+  sendFailed(err: unknown, what: SendWhat): void {
+    if (what === 'ack') this.ackSendFailed(err);
+    else this.requestSendFailed(err);
+  }
+
+  private requestSendFailed(err: unknown): void {
     if (this._state === 'Terminated') return;
     this.ctx.logger.warn({ err, tx: this.id }, 'INVITE could not be sent');
     // Once a response came the peer is reachable; a failed retransmission no longer matters.
@@ -202,12 +208,12 @@ export class InviteClientTransaction implements ClientTransaction, Transaction {
     } catch (e) {
       this.ctx.logger.error({ err: e, tx: this.id }, 'onTransportError handler threw');
     }
-  };
+  }
 
   /** RFC 3261 §17.1.1.2: a transport failure sending the ACK in Completed ends the transaction. */
-  private readonly onAckSendError = (err: unknown): void => {
+  private ackSendFailed(err: unknown): void {
     if (this._state === 'Terminated') return;
     this.ctx.logger.warn({ err, tx: this.id }, 'ACK could not be sent');
     this.terminate();
-  };
+  }
 }

@@ -27,9 +27,9 @@
 import type { TimerHandle } from '../../lib/index.ts';
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { Destination, Source } from '../transport/types.ts';
-import { createResponse } from '../message/index.ts';
+import { createResponse, parseNameAddr } from '../message/index.ts';
 import { toError } from './transaction-context.ts';
-import type { Transaction, TransactionContext } from './transaction-context.ts';
+import type { SendOwner, Transaction, TransactionContext } from './transaction-context.ts';
 import type { ServerTransaction } from './types.ts';
 
 export type InviteServerState = 'Proceeding' | 'Completed' | 'Confirmed' | 'Accepted' | 'Terminated';
@@ -37,7 +37,7 @@ export type InviteServerState = 'Proceeding' | 'Completed' | 'Confirmed' | 'Acce
 /** When 100 Trying goes out (§17.2.1). */
 export type TryingPolicy = 'immediate' | 'after200ms';
 
-export class InviteServerTransaction implements ServerTransaction, Transaction {
+export class InviteServerTransaction implements ServerTransaction, Transaction, SendOwner {
   readonly kind = 'ist' as const;
   readonly id: string;
   readonly request: SipRequest;
@@ -51,6 +51,8 @@ export class InviteServerTransaction implements ServerTransaction, Transaction {
   private readonly reliable: boolean;
   /** The most recent provisional (Proceeding) or the final response (Completed/Accepted). */
   private lastResponse: SipResponse | undefined;
+  /** Raw To of the 2xx, kept in Accepted instead of the whole response. */
+  private acceptedTo: string | undefined;
   private timerTrying: TimerHandle | undefined;
   private timerG: TimerHandle | undefined;
   private intervalG: number;
@@ -82,7 +84,7 @@ export class InviteServerTransaction implements ServerTransaction, Transaction {
    */
   start(trying: TryingPolicy): void {
     if (trying === 'immediate') this.sendTrying();
-    else this.timerTrying = this.ctx.clock.setTimeout(this.onTimerTrying, 200);
+    else this.timerTrying = this.ctx.clock.setTimeout(() => this.onTimerTrying(), 200);
   }
 
   respond(res: SipResponse): void {
@@ -97,12 +99,19 @@ export class InviteServerTransaction implements ServerTransaction, Transaction {
         if (status < 300) {
           // RFC 6026 §7.1: 2xx → Accepted; the TU retransmits the 2xx, we absorb INVITEs for timer L.
           this._state = 'Accepted';
-          this.timerEnd = this.ctx.clock.setTimeout(this.onTimerEnd, this.ctx.timers.t64);
+          // Nothing in Accepted re-sends it, so do not hold the 2xx (and its SDP) for 64·T1:
+          // keep only its raw To (for the tag of a 200 to CANCEL); RFC 2543 peers need the
+          // whole response to match their ACK.
+          if (!this.is2543) {
+            this.acceptedTo = res.get('to');
+            this.lastResponse = undefined;
+          }
+          this.timerEnd = this.ctx.clock.setTimeout(() => this.onTimerEnd(), this.ctx.timers.t64);
         } else {
           // §17.2.1: 300-699 → Completed; timer G (unreliable) and timer H.
           this._state = 'Completed';
-          if (!this.reliable) this.timerG = this.ctx.clock.setTimeout(this.onTimerG, this.intervalG);
-          this.timerH = this.ctx.clock.setTimeout(this.onTimerH, this.ctx.timers.t64);
+          if (!this.reliable) this.timerG = this.ctx.clock.setTimeout(() => this.onTimerG(), this.intervalG);
+          this.timerH = this.ctx.clock.setTimeout(() => this.onTimerH(), this.ctx.timers.t64);
         }
         return;
       case 'Accepted':
@@ -136,7 +145,7 @@ export class InviteServerTransaction implements ServerTransaction, Transaction {
       this.timerG = this.timerH = undefined;
       this._state = 'Confirmed';
       if (this.reliable) this.terminate();
-      else this.timerEnd = this.ctx.clock.setTimeout(this.onTimerEnd, this.ctx.timers.t4);
+      else this.timerEnd = this.ctx.clock.setTimeout(() => this.onTimerEnd(), this.ctx.timers.t4);
     } else if (this._state === 'Accepted') {
       this.ctx.emitAck(ack, source);
     }
@@ -154,7 +163,12 @@ export class InviteServerTransaction implements ServerTransaction, Transaction {
 
   /** The To tag our responses carry, if we sent one with a tag (§9.2: reuse it for the 200 to CANCEL). */
   responseToTag(): string | undefined {
-    return this.lastResponse !== undefined && this.lastResponse.status > 100 ? this.lastResponse.toTag : undefined;
+    try {
+      if (this.acceptedTo !== undefined) return parseNameAddr(this.acceptedTo).params.get('tag') ?? undefined;
+      return this.lastResponse !== undefined && this.lastResponse.status > 100 ? this.lastResponse.toTag : undefined;
+    } catch {
+      return undefined; // a To the TU wrote badly must not keep the CANCEL from being answered
+    }
   }
 
   dispose(): void {
@@ -178,7 +192,7 @@ export class InviteServerTransaction implements ServerTransaction, Transaction {
   }
 
   private send(res: SipResponse): void {
-    this.ctx.send(res, this.dest, this.onSendError);
+    this.ctx.send(res, this.dest, this, 'response');
   }
 
   private terminate(): void {
@@ -187,39 +201,40 @@ export class InviteServerTransaction implements ServerTransaction, Transaction {
     this.ctx.terminated(this);
   }
 
-  private readonly onTimerTrying = (): void => {
+  private onTimerTrying(): void {
     this.timerTrying = undefined;
     if (this._state === 'Proceeding' && this.lastResponse === undefined) this.sendTrying();
-  };
+  }
 
   /** §17.2.1: resend the final response, doubling the interval up to T2. */
-  private readonly onTimerG = (): void => {
+  private onTimerG(): void {
     this.timerG = undefined;
     if (this._state !== 'Completed' || this.lastResponse === undefined) return;
     this.send(this.lastResponse);
     this.intervalG = Math.min(2 * this.intervalG, this.ctx.timers.t2);
-    this.timerG = this.ctx.clock.setTimeout(this.onTimerG, this.intervalG);
-  };
+    this.timerG = this.ctx.clock.setTimeout(() => this.onTimerG(), this.intervalG);
+  }
 
   /** §17.2.1: no ACK within 64·T1 — terminate and tell the TU. */
-  private readonly onTimerH = (): void => {
+  private onTimerH(): void {
     this.timerH = undefined;
     if (this._state !== 'Completed') return;
     this.terminate();
     this.ctx.emitServerError(this, 'timeout');
-  };
+  }
 
   /** Timer I (Confirmed) or timer L (Accepted) ends the transaction. */
-  private readonly onTimerEnd = (): void => {
+  private onTimerEnd(): void {
     this.timerEnd = undefined;
     this.terminate();
-  };
+  }
 
   /** §17.2.4: the transport failed — terminate and tell the TU. */
-  private readonly onSendError = (err: unknown): void => {
+  /** Called by the layer when the transport failed (SendOwner). */
+  sendFailed(err: unknown): void {
     if (this._state === 'Terminated') return;
     this.ctx.logger.warn({ err, tx: this.id }, 'response could not be sent');
     this.terminate();
     this.ctx.emitServerError(this, 'transport', toError(err));
-  };
+  }
 }

@@ -21,12 +21,12 @@ import type { TimerHandle } from '../../lib/index.ts';
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { Destination } from '../transport/types.ts';
 import { toError } from './transaction-context.ts';
-import type { Transaction, TransactionContext } from './transaction-context.ts';
+import type { SendOwner, Transaction, TransactionContext } from './transaction-context.ts';
 import type { ClientTransaction, ClientTransactionHandlers } from './types.ts';
 
 export type NonInviteClientState = 'Trying' | 'Proceeding' | 'Completed' | 'Terminated';
 
-export class NonInviteClientTransaction implements ClientTransaction, Transaction {
+export class NonInviteClientTransaction implements ClientTransaction, Transaction, SendOwner {
   readonly kind = 'nict' as const;
   readonly id: string;
   readonly request: SipRequest;
@@ -57,9 +57,9 @@ export class NonInviteClientTransaction implements ClientTransaction, Transactio
 
   /** §17.1.2.2: send; timer E (unreliable only) and timer F. */
   start(): void {
-    this.ctx.send(this.request, this.dest, this.onSendError);
-    if (!this.reliable) this.timerE = this.ctx.clock.setTimeout(this.onTimerE, this.intervalE);
-    this.timerF = this.ctx.clock.setTimeout(this.onTimerF, this.ctx.timers.t64);
+    this.ctx.send(this.request, this.dest, this, 'request');
+    if (!this.reliable) this.timerE = this.ctx.clock.setTimeout(() => this.onTimerE(), this.intervalE);
+    this.timerF = this.ctx.clock.setTimeout(() => this.onTimerF(), this.ctx.timers.t64);
   }
 
   receiveResponse(res: SipResponse): void {
@@ -77,7 +77,7 @@ export class NonInviteClientTransaction implements ClientTransaction, Transactio
     this.toTu(res);
     if (this._state !== 'Completed') return; // the TU may have closed the layer
     if (this.reliable) this.terminate();
-    else this.timerK = this.ctx.clock.setTimeout(this.onTimerK, this.ctx.timers.t4);
+    else this.timerK = this.ctx.clock.setTimeout(() => this.onTimerK(), this.ctx.timers.t4);
   }
 
   /** §9.1: "A CANCEL request SHOULD NOT be sent to cancel a request other than INVITE" — a no-op. */
@@ -108,17 +108,17 @@ export class NonInviteClientTransaction implements ClientTransaction, Transactio
   }
 
   /** §17.1.2.2: in Trying the interval doubles up to T2; in Proceeding it is T2. */
-  private readonly onTimerE = (): void => {
+  private onTimerE(): void {
     this.timerE = undefined;
     if (this._state !== 'Trying' && this._state !== 'Proceeding') return;
-    this.ctx.send(this.request, this.dest, this.onSendError);
+    this.ctx.send(this.request, this.dest, this, 'request');
     const t2 = this.ctx.timers.t2;
     this.intervalE = this._state === 'Trying' ? Math.min(2 * this.intervalE, t2) : t2;
-    this.timerE = this.ctx.clock.setTimeout(this.onTimerE, this.intervalE);
-  };
+    this.timerE = this.ctx.clock.setTimeout(() => this.onTimerE(), this.intervalE);
+  }
 
   /** §17.1.2.2: timer F — the TU treats it as 408 (§8.1.3.4). */
-  private readonly onTimerF = (): void => {
+  private onTimerF(): void {
     this.timerF = undefined;
     if (this._state !== 'Trying' && this._state !== 'Proceeding') return;
     this.terminate();
@@ -127,15 +127,16 @@ export class NonInviteClientTransaction implements ClientTransaction, Transactio
     } catch (err) {
       this.ctx.logger.error({ err, tx: this.id }, 'onTimeout handler threw');
     }
-  };
+  }
 
-  private readonly onTimerK = (): void => {
+  private onTimerK(): void {
     this.timerK = undefined;
     this.terminate();
-  };
+  }
 
   /** §17.1.2.2 / §8.1.3.1: transport error → Terminated; the TU sees a 503. */
-  private readonly onSendError = (err: unknown): void => {
+  /** Called by the layer when the transport failed (SendOwner). */
+  sendFailed(err: unknown): void {
     if (this._state !== 'Trying' && this._state !== 'Proceeding') return;
     this.ctx.logger.warn({ err, tx: this.id }, 'request could not be sent');
     this.terminate();
@@ -144,5 +145,5 @@ export class NonInviteClientTransaction implements ClientTransaction, Transactio
     } catch (e) {
       this.ctx.logger.error({ err: e, tx: this.id }, 'onTransportError handler threw');
     }
-  };
+  }
 }

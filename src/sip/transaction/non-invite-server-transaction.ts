@@ -19,12 +19,12 @@ import type { TimerHandle } from '../../lib/index.ts';
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { Destination, Source } from '../transport/types.ts';
 import { toError } from './transaction-context.ts';
-import type { Transaction, TransactionContext } from './transaction-context.ts';
+import type { SendOwner, Transaction, TransactionContext } from './transaction-context.ts';
 import type { ServerTransaction } from './types.ts';
 
 export type NonInviteServerState = 'Trying' | 'Proceeding' | 'Completed' | 'Terminated';
 
-export class NonInviteServerTransaction implements ServerTransaction, Transaction {
+export class NonInviteServerTransaction implements ServerTransaction, Transaction, SendOwner {
   readonly kind = 'nist' as const;
   readonly id: string;
   readonly request: SipRequest;
@@ -58,7 +58,7 @@ export class NonInviteServerTransaction implements ServerTransaction, Transactio
   }
 
   start(): void {
-    this.timer = this.ctx.clock.setTimeout(this.onAbandon, this.ctx.timers.t64);
+    this.timer = this.ctx.clock.setTimeout(() => this.onAbandon(), this.ctx.timers.t64);
   }
 
   respond(res: SipResponse): void {
@@ -80,7 +80,7 @@ export class NonInviteServerTransaction implements ServerTransaction, Transactio
     this._state = 'Completed';
     this.send(res);
     if (this.reliable) this.terminate();
-    else if (this._state === 'Completed') this.timer = this.ctx.clock.setTimeout(this.onTimerJ, this.ctx.timers.t64);
+    else if (this._state === 'Completed') this.timer = this.ctx.clock.setTimeout(() => this.onTimerJ(), this.ctx.timers.t64);
   }
 
   /** §17.2.2: Trying discards; Proceeding and Completed re-send the last response. */
@@ -102,7 +102,7 @@ export class NonInviteServerTransaction implements ServerTransaction, Transactio
   }
 
   private send(res: SipResponse): void {
-    this.ctx.send(res, this.dest, this.onSendError);
+    this.ctx.send(res, this.dest, this, 'response');
   }
 
   private terminate(): void {
@@ -111,22 +111,23 @@ export class NonInviteServerTransaction implements ServerTransaction, Transactio
     this.ctx.terminated(this);
   }
 
-  private readonly onTimerJ = (): void => {
+  private onTimerJ(): void {
     this.timer = undefined;
     this.terminate();
-  };
+  }
 
-  private readonly onAbandon = (): void => {
+  private onAbandon(): void {
     this.timer = undefined;
     this.ctx.logger.warn({ tx: this.id, method: this.request.method }, 'TU never answered; transaction abandoned');
     this.terminate();
-  };
+  }
 
   /** §17.2.4: the transport failed — terminate and tell the TU. */
-  private readonly onSendError = (err: unknown): void => {
+  /** Called by the layer when the transport failed (SendOwner). */
+  sendFailed(err: unknown): void {
     if (this._state === 'Terminated') return;
     this.ctx.logger.warn({ err, tx: this.id }, 'response could not be sent');
     this.terminate();
     this.ctx.emitServerError(this, 'transport', toError(err));
-  };
+  }
 }

@@ -17,15 +17,23 @@ export interface Transaction {
   dispose(): void;
 }
 
+/** What was being sent when the transport failed: the transaction's request, an ACK, or a response. */
+export type SendWhat = 'request' | 'ack' | 'response';
+
+export interface SendOwner {
+  sendFailed(err: unknown, what: SendWhat): void;
+}
+
 export interface TransactionContext {
   readonly clock: Clock;
   readonly timers: ResolvedTimers;
   readonly logger: Logger;
   /**
    * Hand a message to the transport. A synchronous throw or a rejection is reported to
-   * `onError` — never synchronously, so a caller is never re-entered from inside a send.
+   * `owner.sendFailed(err, what)` — never synchronously, so a caller is never re-entered from
+   * inside a send. Passing the owner instead of a callback keeps sends allocation-free.
    */
-  send(msg: SipMessage, dest: Destination, onError: (err: unknown) => void): void;
+  send(msg: SipMessage, dest: Destination, owner: SendOwner, what: SendWhat): void;
   /** The transaction reached Terminated: forget it. Called exactly once per transaction. */
   terminated(tx: Transaction): void;
   /** Start a CANCEL client transaction on behalf of an INVITE client transaction (§9.1). */

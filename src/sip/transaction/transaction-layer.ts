@@ -18,7 +18,7 @@ import { responseDestination } from './response-destination.ts';
 import { resolveTimers } from './timer-settings.ts';
 import type { ResolvedTimers } from './timer-settings.ts';
 import { clientKey, is2543, responseKey, serverKey } from './transaction-key.ts';
-import type { Transaction, TransactionContext } from './transaction-context.ts';
+import type { SendOwner, SendWhat, Transaction, TransactionContext } from './transaction-context.ts';
 import type {
   ClientTransaction, ClientTransactionHandlers, ServerTransaction, TimerSettings, TransactionKind,
   TransactionLayerEvents,
@@ -75,7 +75,7 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       clock,
       timers,
       logger: this.log,
-      send: (msg, dest, onError) => this.transmit(msg, dest, onError),
+      send: (msg, dest, owner, what) => this.transmit(msg, dest, owner, what),
       terminated: (tx) => this.forget(tx),
       sendCancel: (cancel, dest) => {
         if (!this.closed) this.sendRequest(cancel, dest, this.cancelTxHandlers);
@@ -128,7 +128,7 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
   /** Send a request or response with no transaction (ACK for 2xx, §13.2.2.4; 2xx retransmissions by a stateless TU). Errors are logged. */
   sendStateless(msg: SipRequest | SipResponse, dest: Destination): void {
     if (this.closed) return;
-    this.transmit(msg, dest, this.logStatelessError);
+    this.transmit(msg, dest, this.statelessOwner, 'request');
   }
 
   /** Live transactions by kind, for metrics. */
@@ -215,19 +215,20 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
 
   // ── plumbing ─────────────────────────────────────────────────────────
 
-  private transmit(msg: SipMessage, dest: Destination, onError: (err: unknown) => void): void {
+  private transmit(msg: SipMessage, dest: Destination, owner: SendOwner, what: SendWhat): void {
     let pending: Promise<void> | void;
     try {
       pending = this.sender.send(msg, dest);
     } catch (err) {
       queueMicrotask(() => {
-        if (!this.closed) onError(err);
+        if (!this.closed) owner.sendFailed(err, what);
       });
       return;
     }
+    // A closure only when the transport hands back a promise; the success path allocates nothing else.
     if (pending !== undefined && typeof pending.then === 'function') {
       pending.then(undefined, (err: unknown) => {
-        if (!this.closed) onError(err);
+        if (!this.closed) owner.sendFailed(err, what);
       });
     }
   }
@@ -251,7 +252,7 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     }
   }
 
-  private readonly logStatelessError = (err: unknown): void => {
-    this.log.warn({ err }, 'stateless send failed');
+  private readonly statelessOwner: SendOwner = {
+    sendFailed: (err) => this.log.warn({ err }, 'stateless send failed'),
   };
 }
