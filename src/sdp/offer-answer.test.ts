@@ -333,3 +333,17 @@ test('negotiation never throws on fixture offers and always lines up m-lines', (
     assert.equal(answer.media.length, o.media.length, name);
   }
 });
+
+test('real baresip answer to our createOffer (captured): round-trips and applyAnswer settles PCMA + events', () => {
+  // baresip-answer.sdp is what baresip 1.0.0 (answermode=auto) sent back in its 200 OK to exactly this offer.
+  const ours = createOffer({ address: '127.0.0.1', port: 40000, codecs: [PCMA, PCMU], sessionId: '1234' });
+  const bytes = readFileSync(new URL('./fixtures/baresip-answer.sdp', import.meta.url));
+  const answer = parseSdp(bytes);
+  assert.equal(serializeSdp(answer), bytes.toString('utf8'));
+  assert.deepEqual(applyAnswer(ours, answer), {
+    remoteAddress: '192.0.2.2', remotePort: 38242, remoteRtcpPort: 38243,
+    codec: { name: 'PCMA', clockRate: 8000, channels: 1, payloadType: 8 },
+    ptime: 20, direction: 'sendrecv', rtcpMux: false, remoteHold: false,
+    telephoneEvent: { payloadType: 101, clockRate: 8000 },
+  });
+});
