@@ -20,7 +20,7 @@ import type { ResolvedTimers } from './timer-settings.ts';
 import { clientKey, is2543, responseKey, serverKey } from './transaction-key.ts';
 import type { SendOwner, SendWhat, Transaction, TransactionContext } from './transaction-context.ts';
 import type {
-  ClientTransaction, ClientTransactionHandlers, ServerTransaction, TimerSettings, TransactionKind,
+  ClientTransaction, ClientTransactionHandlers, TimerSettings, TransactionKind,
   TransactionLayerEvents,
 } from './types.ts';
 
