@@ -6,11 +6,18 @@
 //   sip:user@host;tag=1                                              addr-spec: ;tag is a
 //                                                                    HEADER param (§20.10)
 //   *                                                                Contact only (§10.2.2)
-import { isTokenChar, isWs, quote, readQuoted, skipWs, trimLws } from './chars.ts';
-import { formatParams, parseParams } from './params.ts';
+import * as chars_ from './chars.ts';
+import * as params_ from './params.ts';
 import type { NameAddr, Uri } from './types.ts';
 import { SipParseError } from './types.ts';
-import { formatUri, parseUri } from './uri.ts';
+import * as uri_ from './uri.ts';
+
+// Imported functions are bound to local consts once: under tsx's CommonJS interop each use
+// of an imported binding is a getter call, which on the per-message path cost more than the
+// parsing itself (measured with bench/sip-parser.bench.ts).
+const { isTokenChar, isWs, quote, readQuoted, skipWs, trimLws } = chars_;
+const { formatParams, parseParams } = params_;
+const { formatUri, parseUri } = uri_;
 
 const STAR_URI: Uri = Object.freeze({
   scheme: '', host: '', params: new Map(), headers: new Map(), raw: '*',

@@ -8,9 +8,14 @@
 //
 // Values are kept as written (a quoted-string keeps its quotes) so that formatting
 // reproduces them; names are lower-cased because parameter names compare case-insensitively.
-import { isTokenChar, isWs, readQuoted, skipWs } from './chars.ts';
+import * as chars_ from './chars.ts';
 import type { Params } from './types.ts';
 import { SipParseError } from './types.ts';
+
+// Imported functions are bound to local consts once: under tsx's CommonJS interop each use
+// of an imported binding is a getter call, which on the per-message path cost more than the
+// parsing itself (measured with bench/sip-parser.bench.ts).
+const { isTokenChar, isWs, readQuoted, skipWs } = chars_;
 
 /**
  * Parse `;a=b;c` starting at `i` into `params`. Anything but a parameter list from `i` on

@@ -8,11 +8,17 @@
 //   *( message-header CRLF )       name HCOLON value, continued by lines starting SP/HTAB
 //   CRLF
 //   [ message-body ]               Content-Length octets, kept as a Buffer
-import { isToken, isWs, trimLws } from './chars.ts';
-import { normalizeHeaderName } from './header-names.ts';
+import * as chars_ from './chars.ts';
+import * as header_names_ from './header-names.ts';
 import { SipRequest, SipResponse } from './sip-message.ts';
 import type { HeaderField } from './types.ts';
 import { SipParseError } from './types.ts';
+
+// Imported functions are bound to local consts once: under tsx's CommonJS interop each use
+// of an imported binding is a getter call, which on the per-message path cost more than the
+// parsing itself (measured with bench/sip-parser.bench.ts).
+const { isToken, isWs, trimLws } = chars_;
+const { normalizeHeaderName } = header_names_;
 
 export interface ParseOptions {
   /**

@@ -1,9 +1,15 @@
 // SipRequest and SipResponse: header storage with lazily parsed, cached typed views.
 // Mutating a header through set/add/remove drops the cached view of that header.
 
-import { canonicalHeaderName, LIST_HEADERS, normalizeHeaderName } from './header-names.ts';
-import { parseCSeq, parseNameAddr, parseUri, parseVia, splitList } from './header-parsers.ts';
+import * as header_names_ from './header-names.ts';
+import * as header_parsers_ from './header-parsers.ts';
 import type { CSeq, HeaderField, NameAddr, Uri, Via } from './types.ts';
+
+// Imported functions are bound to local consts once: under tsx's CommonJS interop each use
+// of an imported binding is a getter call, which on the per-message path cost more than the
+// parsing itself (measured with bench/sip-parser.bench.ts).
+const { canonicalHeaderName, LIST_HEADERS, normalizeHeaderName } = header_names_;
+const { parseCSeq, parseNameAddr, parseUri, parseVia, splitList } = header_parsers_;
 
 const EMPTY = Buffer.alloc(0);
 

@@ -5,10 +5,16 @@
 //   sent-protocol         sent-by                         via-params
 //
 // LWS is allowed around each SLASH and COLON (RFC 4475 §3.1.1.1 exercises it).
-import { isTokenChar, isWs, skipWs } from './chars.ts';
-import { formatParams, parseParams } from './params.ts';
+import * as chars_ from './chars.ts';
+import * as params_ from './params.ts';
 import type { Via } from './types.ts';
 import { SipParseError } from './types.ts';
+
+// Imported functions are bound to local consts once: under tsx's CommonJS interop each use
+// of an imported binding is a getter call, which on the per-message path cost more than the
+// parsing itself (measured with bench/sip-parser.bench.ts).
+const { isTokenChar, isWs, skipWs } = chars_;
+const { formatParams, parseParams } = params_;
 
 function bad(s: string, why: string): SipParseError {
   return new SipParseError(`bad Via "${s.length > 80 ? `${s.slice(0, 80)}…` : s}": ${why}`);
