@@ -50,6 +50,15 @@ export class TestNetwork {
     return new UserAgent({ transactions, transport: sender, clock: this.clock, ...opts });
   }
 
+  /** Deliver raw bytes to a node as if sent by `from` (a host with no node: replies land on the wire only). */
+  inject(to: string, raw: string, from = '10.0.0.9'): void {
+    const target = this.nodes.get(`${to}:5060`);
+    if (!target) throw new Error(`no node ${to}`);
+    const parsed = parseMessage(Buffer.from(raw), { datagram: true });
+    if (parsed.isRequest()) stampVia(parsed, from, 5060);
+    target.receive(parsed, { protocol: 'UDP', address: from, port: 5060, localAddress: to, localPort: 5060 });
+  }
+
   /** Let queued deliveries (and what they trigger) happen. */
   async settle(rounds = 20): Promise<void> {
     for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
