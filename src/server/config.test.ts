@@ -42,6 +42,7 @@ test('defaults when there is no file and no environment', (t) => {
       userAgent: `Switchboard/${VERSION}`,
       flood: { requestsPerSecond: 200, burst: 400, banMs: 60000, maxConnectionsPerSource: 64 },
       users: [],
+      digestAlgorithms: ['SHA-256', 'MD5'],
     },
     rtp: { portMin: 20000, portMax: 29999 },
     log: { level: 'info' },

@@ -74,6 +74,8 @@ export interface Config {
     userAgent: string;
     /** Flood protection; defaults per field above. */
     flood: FloodConfig;
+    /** Digest algorithms offered, one challenge each, most preferred first (RFC 8760); default ['SHA-256', 'MD5']. */
+    digestAlgorithms: ('SHA-256' | 'MD5')[];
     /** SIP users that may REGISTER and call with digest credentials (YAML `sip.users`); default none. */
     users: SipUserConfig[];
   };
@@ -122,7 +124,7 @@ const YAML_KEYS: Record<string, 'leaf' | 'section'> = {
   http: 'section', 'http.port': 'leaf',
   sip: 'section', 'sip.port': 'leaf', 'sip.wsPort': 'leaf',
   'sip.tls': 'section', 'sip.tls.port': 'leaf', 'sip.tls.cert': 'leaf', 'sip.tls.key': 'leaf',
-  'sip.trusted': 'leaf', 'sip.realm': 'leaf', 'sip.users': 'leaf', 'sip.userAgent': 'leaf',
+  'sip.trusted': 'leaf', 'sip.realm': 'leaf', 'sip.users': 'leaf', 'sip.digestAlgorithms': 'leaf', 'sip.userAgent': 'leaf',
   'sip.flood': 'section', 'sip.flood.requestsPerSecond': 'leaf', 'sip.flood.burst': 'leaf',
   'sip.flood.banMs': 'leaf', 'sip.flood.maxConnectionsPerSource': 'leaf', 'sip.flood.scannerUserAgents': 'leaf',
   rtp: 'section', 'rtp.ports': 'leaf',
@@ -220,6 +222,14 @@ function toStringList(raw: Raw): string[] {
     throw new ConfigError(raw.key, `must be a list of strings, got ${JSON.stringify(v)}`);
   }
   return v.map((x: string) => x.trim());
+}
+
+function toDigestAlgorithms(raw: Raw): ('SHA-256' | 'MD5')[] {
+  const list = toStringList(raw).map((a) => a.toUpperCase());
+  if (list.length === 0 || list.some((a) => a !== 'SHA-256' && a !== 'MD5') || new Set(list).size !== list.length) {
+    throw new ConfigError(raw.key, `must list SHA-256 and/or MD5 once each, got ${JSON.stringify(raw.value)}`);
+  }
+  return list as ('SHA-256' | 'MD5')[];
 }
 
 function toSipUsers(raw: Raw): SipUserConfig[] {
@@ -366,6 +376,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
         maxConnectionsPerSource: get('sip.flood.maxConnectionsPerSource', undefined, toPositiveInt, 64),
       },
       users: get('sip.users', undefined, toSipUsers, []),
+      digestAlgorithms: get('sip.digestAlgorithms', undefined, toDigestAlgorithms, ['SHA-256', 'MD5']),
     },
     rtp,
     log: { level: get('log.level', 'SWITCHBOARD_LOG_LEVEL', toLogLevel, 'info') },

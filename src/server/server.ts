@@ -20,16 +20,13 @@ import type { Config } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics, type SwitchboardMetrics } from './metrics.ts';
 import type { Service, ServiceContext, ServiceFactory } from './service.ts';
+import { createSipService } from './sip-service.ts';
 
 export type ServerState = 'starting' | 'ready' | 'draining' | 'stopping' | 'stopped';
 
-/**
- * The services every node runs, in start order.
- * TODO(lead): add `createSipService` from './sip-service.ts' here once that file lands:
- *   import { createSipService } from './sip-service.ts';  →  [createSipService]
- */
+/** The services every node runs, in start order. */
 export const DEFAULT_SERVICES: readonly ServiceFactory[] = [
-  // createSipService,
+  createSipService,
 ];
 
 /** Extra time a service gets past the drain deadline before shutdown moves on without it. */

@@ -1,0 +1,186 @@
+// The SIP service: starts the SIP stack on the configured ports, decides trust (trusted
+// sources pass; everyone else answers a digest challenge), runs the registrar, routes new
+// calls to their handler (the diagnostic targets for now), feeds the metrics, and drains on
+// shutdown: new INVITEs get 503 + Retry-After while active calls may finish until the
+// deadline; whatever is still up then is hung up with BYE before the sockets close.
+import { readFileSync } from 'node:fs';
+import {
+  DigestServer, IpMatcher, MemoryBindingStore, Registrar, SipStack,
+  type BindingStore, type IncomingSession, type InviteSession, type SipRequest, type Source,
+} from '../sip/index.ts';
+import type { Logger } from '../lib/index.ts';
+import { runAnswerTarget } from './diagnostics/answer-target.ts';
+import { RtpPortPool } from './diagnostics/rtp-port-pool.ts';
+import type { Service, ServiceContext } from './service.ts';
+
+/** Seconds a caller is told to wait (Retry-After) when we refuse calls while draining. */
+const DRAIN_RETRY_AFTER_S = 30;
+
+/** Out-of-dialog methods that untrusted sources must authenticate (ACK and CANCEL cannot be challenged, RFC 3261 §22.1). */
+const AUTHENTICATED_METHODS = ['INVITE', 'MESSAGE', 'OPTIONS', 'SUBSCRIBE', 'REFER', 'NOTIFY', 'PUBLISH', 'INFO', 'UPDATE'];
+
+export interface SipServiceOptions {
+  /** Where registrar bindings are kept; default an in-memory store. */
+  bindings?: BindingStore;
+}
+
+export class SipService implements Service {
+  readonly name = 'sip';
+  private stack: SipStack | undefined;
+  private draining = false;
+  private readonly sessions = new Set<InviteSession>();
+  private readonly logger: Logger;
+  private readonly trusted: IpMatcher;
+  private readonly rtpPorts: RtpPortPool;
+  private registrar: Registrar | undefined;
+
+  constructor(private readonly ctx: ServiceContext, private readonly opts: SipServiceOptions = {}) {
+    this.logger = ctx.logger.child({ service: 'sip' });
+    this.trusted = new IpMatcher(ctx.config.sip.trusted);
+    this.rtpPorts = new RtpPortPool(ctx.config.rtp.portMin, ctx.config.rtp.portMax);
+  }
+
+  /** The running stack (for tests and tools); throws before start. */
+  get sip(): SipStack {
+    if (!this.stack) throw new Error('SIP service not started');
+    return this.stack;
+  }
+
+  get ua(): SipStack['ua'] {
+    return this.sip.ua;
+  }
+
+  /** Ports actually bound (0 in the config resolves to an ephemeral port). */
+  get ports(): SipStack['transport']['ports'] {
+    return this.sip.transport.ports;
+  }
+
+  async start(): Promise<void> {
+    const { config, clock, metrics } = this.ctx;
+    const users = new Map(config.sip.users.map((u) => [u.username, u.password]));
+    const digest = new DigestServer({
+      realm: config.sip.realm,
+      algorithms: config.sip.digestAlgorithms,
+      clock,
+      lookup: async (username) => {
+        const password = users.get(username);
+        return password === undefined ? undefined : { password };
+      },
+    });
+    const store = this.opts.bindings ?? new MemoryBindingStore();
+    this.registrar = new Registrar({ store, clock, authenticate: (req) => digest.check(req) });
+    const tls = config.sip.tls;
+    this.stack = await SipStack.start({
+      clock,
+      logger: this.logger,
+      transport: {
+        host: config.bind,
+        publicHost: config.publicHost,
+        udpPort: config.sip.port,
+        tcpPort: config.sip.port,
+        wsPort: config.sip.wsPort,
+        ...(tls ? { tlsPort: tls.port, tls: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {}),
+        flood: {
+          ratePerSecond: config.sip.flood.requestsPerSecond,
+          burst: config.sip.flood.burst,
+          banMs: config.sip.flood.banMs,
+          exempt: config.sip.trusted,
+          ...(config.sip.flood.scannerUserAgents ? { scannerUserAgents: config.sip.flood.scannerUserAgents } : {}),
+        },
+        limits: { maxConnectionsPerSource: config.sip.flood.maxConnectionsPerSource },
+      },
+      ua: {
+        userAgentName: config.sip.userAgent,
+        registrar: this.registrar,
+        authenticateMethods: AUTHENTICATED_METHODS,
+        authenticate: async (req: SipRequest, source: Source) => {
+          if (this.trusted.matches(source.address)) return { ok: true };
+          const r = await digest.check(req);
+          return r.ok ? { ok: true, identity: r.username } : { ok: false, response: r.response };
+        },
+      },
+    });
+    const { transport, transactions, ua } = this.stack;
+    transport.on('messageIn', (kind) => metrics.sipMessage('in', kind));
+    transport.on('messageOut', (kind) => metrics.sipMessage('out', kind));
+    transport.on('parseError', (_err, source) => metrics.sipParseError(source.protocol));
+    transport.on('ban', (address, until) => {
+      metrics.sipBan();
+      this.logger.warn({ address, untilMs: until }, 'SIP source banned for flooding');
+    });
+    metrics.setProvider('sip_transactions', () => transactions.counts());
+    metrics.setProvider('sip_dialogs', () => ua.stats().dialogs);
+    metrics.setProvider('active_calls', () => this.sessions.size);
+    metrics.setProvider('sip_banned_sources', () => transport.flood.activeBans().size);
+    metrics.setProvider('sip_registrations', () => this.registrationCount);
+    this.refreshRegistrationCount(store);
+    ua.on('invite', (session) => this.onInvite(session));
+  }
+
+  /** Bindings counted every 5 s for the gauge (the store is async; a scrape must not wait on it). */
+  private registrationCount = 0;
+  private countTimer: { cancel(): void } | undefined;
+  private refreshRegistrationCount(store: BindingStore): void {
+    store.list?.().then((b) => { this.registrationCount = b.length; }, () => {});
+    this.countTimer = this.ctx.clock.setTimeout(() => this.refreshRegistrationCount(store), 5000);
+  }
+
+  private onInvite(session: IncomingSession): void {
+    if (this.draining) {
+      session.reject(503, 'Service Unavailable', [['Retry-After', String(DRAIN_RETRY_AFTER_S)]]);
+      return;
+    }
+    this.sessions.add(session);
+    session.once('terminated', () => this.sessions.delete(session));
+    const user = session.request.requestUri.user;
+    try {
+      switch (user) {
+        case 'answer':
+          runAnswerTarget(session, { publicHost: this.ctx.config.publicHost, ports: this.rtpPorts, clock: this.ctx.clock, logger: this.logger });
+          return;
+        default:
+          session.reject(404, 'Not Found');
+      }
+    } catch (err) {
+      this.logger.error({ err, callId: session.request.callId }, 'call handler failed');
+      if (session.state === 'initial' || session.state === 'early') session.reject(500, 'Server Internal Error');
+    }
+  }
+
+  /** Track a session this node started (outbound), so drain waits for it and hangs it up. */
+  adopt(session: InviteSession): void {
+    this.sessions.add(session);
+    session.once('terminated', () => this.sessions.delete(session));
+  }
+
+  async drain(deadline: number): Promise<void> {
+    this.draining = true;
+    const { clock } = this.ctx;
+    while (this.sessions.size > 0 && clock.now() < deadline) {
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(200, Math.max(1, deadline - clock.now()))));
+    }
+    if (this.sessions.size === 0) return;
+    this.logger.info({ calls: this.sessions.size }, 'drain deadline reached: ending active calls');
+    await Promise.all([...this.sessions].map(async (s) => {
+      try {
+        if (s.state === 'established' || s.state === 'answered') await s.bye();
+        else if ('reject' in s && (s.state === 'initial' || s.state === 'early')) (s as IncomingSession).reject(503, 'Service Unavailable');
+      } catch (err) {
+        this.logger.debug({ err }, 'ending a call during drain failed');
+      }
+    }));
+  }
+
+  async stop(): Promise<void> {
+    const { metrics } = this.ctx;
+    this.countTimer?.cancel();
+    for (const name of ['sip_transactions', 'sip_dialogs', 'active_calls', 'sip_banned_sources', 'sip_registrations'] as const) {
+      metrics.setProvider(name, undefined);
+    }
+    await this.stack?.close();
+  }
+}
+
+export function createSipService(ctx: ServiceContext): SipService {
+  return new SipService(ctx);
+}
