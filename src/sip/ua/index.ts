@@ -17,5 +17,7 @@ export { ReferSubscription } from './refer-subscription.ts';
 export { DEFAULT_SESSION_TIMER } from './session-timer.ts';
 export type { SessionTimerSettings } from './session-timer.ts';
 export { destinationForUri } from './destination.ts';
+export { OutboundRegistration } from './outbound-registration.ts';
+export type { OutboundRegistrationEvents, OutboundRegistrationOptions, RegistrationState } from './outbound-registration.ts';
 export { SipStack } from './sip-stack.ts';
 export type { SipStackOptions, SipStackStats } from './sip-stack.ts';
