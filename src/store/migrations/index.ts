@@ -1,0 +1,9 @@
+// Every migration of the store, in order, as a static list: no filesystem scanning, so the
+// list is the same in a source checkout, a bundle or a package, and a typo is a compile error.
+// Names sort in the order they must run ("NNNN_what"); append, never reorder or rename.
+import type { Migration } from 'kysely';
+import { m0001Registrations } from './0001-registrations.ts';
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_registrations': m0001Registrations,
+});
