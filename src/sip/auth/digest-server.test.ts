@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../../lib/index.ts';
-import { SipRequest } from '../message/index.ts';
+import { SipRequest, parseMessage, serialize } from '../message/index.ts';
 import type { SipResponse } from '../message/index.ts';
 import { parseAuthValues } from './auth-header.ts';
 import { computeHa1, type DigestHash } from './digest-hash.ts';
@@ -291,5 +291,21 @@ describe('DigestServer (RFC 3261 §22, RFC 7616, RFC 8760)', () => {
     assert.equal(c.authorize(register(), res, { username: 'alice', password: 'secret', realm: 'other' }), false);
     res.status = 404;
     assert.equal(c.authorize(register(), res, { username: 'alice', password: 'secret' }), false);
+  });
+});
+
+describe('DigestServer uri directive without a user part', () => {
+  it('accepts a uri naming the Request-URI host without its user (SIPp 3.6 signs it that way)', async () => {
+    const s = new DigestServer({ realm: 'example.com', lookup: async () => ({ password: 'secret' }) });
+    const first = parseMessage(Buffer.from('INVITE sip:answer@example.com:5060 SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:alice@example.com>;tag=1\r\nTo: <sip:answer@example.com>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n')) as SipRequest;
+    const ch = await s.check(first);
+    assert.equal(ch.ok, false);
+    const req = parseMessage(serialize(first)) as SipRequest;
+    req.uri = 'sip:example.com:5060';
+    if (!ch.ok) new DigestClient().authorize(req, ch.response, { username: 'alice', password: 'secret' });
+    req.uri = 'sip:answer@example.com:5060';
+    assert.equal((await s.check(req)).ok, true);
+    req.uri = 'sip:answer@other.example.com:5060';
+    assert.equal((await s.check(req)).ok, false);
   });
 });

@@ -245,5 +245,12 @@ function sameRequestUri(digestUri: string, requestUri: string): boolean {
     const tail = hostEnd < 0 ? '' : rest.slice(hostEnd);
     return `${scheme.toLowerCase()}:${user === undefined ? '' : `${user}@`}${host.toLowerCase()}${tail}`;
   };
-  return norm(digestUri) === norm(requestUri);
+  if (norm(digestUri) === norm(requestUri)) return true;
+  // Some clients (SIPp 3.6 among them) sign the Request-URI without its user part. The uri
+  // is still covered by the response hash, and replay is stopped by nonce-count, so a uri
+  // naming the same scheme, host and port is accepted (Asterisk and Kamailio do not check
+  // the uri at all by default).
+  const withoutUser = (u: string): string => norm(u).replace(/^([a-z0-9+.-]+:)[^@;?]*@/, '$1');
+  const digestHasUser = withoutUser(digestUri) !== norm(digestUri);
+  return !digestHasUser && norm(digestUri) === withoutUser(requestUri);
 }
