@@ -2,6 +2,7 @@
 // /BYE flow in both directions, CANCEL before the answer, and rejection (RFC 3261 §13, §15, §9).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { serialize } from '../message/index.ts';
 import type { IncomingSession } from './incoming-session.ts';
 import { TestNetwork } from './test-network.ts';
 
@@ -131,6 +132,29 @@ describe('basic call', () => {
     const call = alice.invite({ uri: 'sip:bob@10.0.0.2', body: OFFER });
     await net.settle();
     assert.equal(call.termination?.status, 480);
+  });
+
+  it('a 2xx from a second fork is ACKed and hung up; a retransmitted 2xx is re-ACKed (§13.2.2.4)', async () => {
+    const { net, alice, bob } = setup();
+    bob.on('invite', (s) => s.answer({ body: ANSWER }));
+    const call = alice.invite({ uri: 'sip:bob@10.0.0.2', body: OFFER });
+    await net.settle();
+    const ok = net.responses(200, 'INVITE')[0];
+    const raw = serialize(ok).toString();
+    net.inject('10.0.0.1', raw, '10.0.0.2');
+    await net.settle();
+    assert.equal(net.requests('ACK').length, 2, 'the retransmitted 2xx got the same ACK again');
+    assert.equal(net.requests('ACK')[1].topVia?.branch, net.requests('ACK')[0].topVia?.branch);
+    const fork = raw.replace(/(To: [^\r]*;tag=)[^;\r]+/, '$1forked');
+    net.inject('10.0.0.1', fork, '10.0.0.2');
+    await net.settle();
+    const acks = net.requests('ACK');
+    assert.equal(acks.length, 3);
+    assert.equal(acks[2].toTag, 'forked');
+    const byes = net.requests('BYE');
+    assert.equal(byes.length, 1);
+    assert.equal(byes[0].toTag, 'forked');
+    assert.equal(call.state, 'established', 'the first dialog is untouched');
   });
 
   it('the no-answer timer cancels the call', async () => {
