@@ -35,6 +35,8 @@ describe('SipStack on UDP', () => {
     const call = a.ua.invite({ uri: `sip:bob@127.0.0.1:${bPort}`, body: SDP });
     await new Promise((r) => call.once('accepted', r));
     assert.equal(a.stats().dialogs, 1);
+    assert.deepEqual(a.stats().registrations, { registered: 0, total: 0 });
+    assert.ok(a.stats().transactions.ict >= 0);
     await new Promise((r) => setTimeout(r, 20)); // let the ACK land
     assert.equal(b.stats().dialogs, 1);
     await call.bye();

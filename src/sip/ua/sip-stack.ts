@@ -7,6 +7,8 @@ import { TransactionLayer } from '../transaction/index.ts';
 import type { TimerSettings } from '../transaction/index.ts';
 import { TransportLayer } from '../transport/index.ts';
 import type { TransportLayerOptions } from '../transport/index.ts';
+import { OutboundRegistration } from './outbound-registration.ts';
+import type { OutboundRegistrationOptions } from './outbound-registration.ts';
 import { UserAgent } from './user-agent.ts';
 import type { UserAgentOptions } from './user-agent.ts';
 
@@ -28,12 +30,13 @@ export interface SipStackStats {
   sessions: number;
   transactions: Record<string, number>;
   connections: number;
-  /** Outbound registrations counted by whoever owns them (OutboundRegistration.registered). */
-  registrations?: number;
+  /** Outbound registrations made through register(), by state. */
+  registrations: { registered: number; total: number };
 }
 
 export class SipStack {
   private closing: Promise<void> | undefined;
+  private readonly registrations = new Set<OutboundRegistration>();
 
   private constructor(
     readonly transport: TransportLayer,
@@ -55,9 +58,21 @@ export class SipStack {
     return new SipStack(transport, transactions, ua, logger);
   }
 
+  /** Start keeping a binding at a carrier; stopped (unregistered) by close(). */
+  register(opts: Omit<OutboundRegistrationOptions, 'ua'>): OutboundRegistration {
+    const reg = new OutboundRegistration({ ...opts, ua: this.ua });
+    this.registrations.add(reg);
+    reg.once('unregistered', () => this.registrations.delete(reg));
+    reg.start();
+    return reg;
+  }
+
   stats(): SipStackStats {
+    let registered = 0;
+    for (const r of this.registrations) if (r.state === 'registered') registered++;
     return {
       ...this.ua.stats(),
+      registrations: { registered, total: this.registrations.size },
       transactions: this.transactions.counts(),
       connections: this.transport.connectionCount(),
     };
@@ -66,6 +81,7 @@ export class SipStack {
   /** Hang up every session, then stop transactions and close the sockets. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await Promise.all([...this.registrations].map((r) => r.stop().catch(() => undefined)));
       await this.ua.close().catch((err: unknown) => this.logger.warn({ err }, 'UA close failed'));
       this.transactions.close();
       await this.transport.close();
