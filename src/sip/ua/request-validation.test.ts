@@ -154,4 +154,37 @@ describe('request validation order (RFC 3261 §8.2)', () => {
     const res = await answerTo(net, request('INVITE', { headers: ['Content-Type: application/sdp'], body: SDP }));
     assert.equal(res.status, 407);
   });
+
+  it('an OPTIONS from a source the hook refuses is challenged (401); one it vouches for gets 200', async () => {
+    const asked: string[] = [];
+    const challenge = (req: import('../message/index.ts').SipRequest) => buildResponse(req, 401, undefined, { toTag: 'x', headers: [['www-authenticate', 'Digest realm="x", nonce="n"']] });
+    const net = new TestNetwork();
+    net.node('10.0.0.2', {
+      authenticateMethods: ['INVITE', 'OPTIONS'],
+      authenticate: async (req) => { asked.push(req.method); return { ok: false, response: challenge(req) }; },
+    });
+    const res = await answerTo(net, request('OPTIONS'));
+    assert.equal(res.status, 401);
+    assert.match(res.get('www-authenticate') ?? '', /Digest/);
+    assert.deepEqual(asked, ['OPTIONS']);
+
+    const net2 = new TestNetwork();
+    net2.node('10.0.0.2', { authenticateMethods: ['OPTIONS'], authenticate: async () => ({ ok: true }) });
+    assert.equal((await answerTo(net2, request('OPTIONS'))).status, 200);
+  });
+
+  it('methods outside authenticateMethods, and in-dialog requests, are not put to the hook', async () => {
+    const asked: string[] = [];
+    const net = new TestNetwork();
+    net.node('10.0.0.2', {
+      authenticateMethods: ['INVITE', 'NOTIFY'],
+      authenticate: async (req) => { asked.push(req.method); return { ok: false, response: buildResponse(req, 401, undefined, { toTag: 'x' }) }; },
+    });
+    assert.equal((await answerTo(net, request('OPTIONS'))).status, 200);
+    // An out-of-dialog NOTIFY is challenged before it would get 481 …
+    assert.equal((await answerTo(net, request('NOTIFY', { headers: ['Event: refer', 'Subscription-State: active'] }))).status, 401);
+    // … an in-dialog one (To tag) is routed to its dialog (none here → 481) without the hook.
+    assert.equal((await answerTo(net, request('NOTIFY', { toTag: 'nodialog', headers: ['Event: refer', 'Subscription-State: active'] }))).status, 481);
+    assert.deepEqual(asked, ['NOTIFY']);
+  });
 });

@@ -60,7 +60,7 @@ export interface UserAgentOptions {
   supported?: string[];
   /** Session timers (RFC 4028); default enabled, 1800 s, Min-SE 90 s. */
   sessionTimer?: Partial<SessionTimerSettings>;
-  /** Authentication policy for new INVITE/MESSAGE requests (the server decides trust); default none. */
+  /** Authentication policy for new out-of-dialog requests whose method is in authenticateMethods (the server decides trust); default none. */
   authenticate?: (req: SipRequest, source: Source) => Promise<AuthenticateResult>;
   /** Methods the authenticate hook is asked about; default ['INVITE', 'MESSAGE']. */
   authenticateMethods?: string[];
@@ -111,6 +111,9 @@ export interface RequestOptions {
   /** Add our Contact header; default true for REGISTER, false otherwise. */
   contact?: boolean;
 }
+
+/** Methods that run the authenticate hook in their own handler (or never: ACK, CANCEL, §22.1). */
+const SELF_AUTHENTICATING = new Set(['INVITE', 'MESSAGE', 'REGISTER', 'ACK', 'CANCEL']);
 
 export const DEFAULT_ALLOW = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO', 'UPDATE', 'PRACK', 'REFER', 'NOTIFY', 'MESSAGE'];
 export const DEFAULT_SUPPORTED = ['100rel', 'timer', 'replaces', 'norefersub'];
@@ -249,6 +252,15 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements SessionH
     if (this.opts.isLocalDomain && !this.opts.isLocalDomain(req.requestUri)) return this.respond(stx, 404);
     const unsupported = checkRequire(req, this.config.supported);
     if (unsupported) return this.answer(stx, unsupported);
+
+    // RFC 3261 §22.1/§22.3: every out-of-dialog method the policy names is challenged, not only
+    // INVITE and MESSAGE. INVITE authenticates in handleInvite (it must be indexed for CANCEL
+    // first), MESSAGE in handleMessage, REGISTER in the registrar; ACK and CANCEL can never be
+    // challenged (§22.1) and in-dialog requests ride on an already authenticated dialog.
+    if (this.opts.authenticate && this.authMethods.has(req.method) && !SELF_AUTHENTICATING.has(req.method)) {
+      const verdict = await this.opts.authenticate(req, stx.source);
+      if (!verdict.ok) return void stx.respond(verdict.response);
+    }
 
     switch (req.method) {
       case 'INVITE': return this.handleInvite(req, stx);
