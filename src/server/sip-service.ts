@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import {
   DigestServer, IpMatcher, MemoryBindingStore, Registrar, SipStack,
-  type BindingStore, type IncomingSession, type InviteSession, type SipRequest, type Source,
+  type Binding, type BindingStore, type IncomingSession, type InviteSession, type SipRequest, type Source,
 } from '../sip/index.ts';
 import type { Logger } from '../lib/index.ts';
 import { runAnswerTarget } from './diagnostics/answer-target.ts';
@@ -50,6 +50,11 @@ export class SipService implements Service {
     return this.sip.ua;
   }
 
+  /** Current bindings of an address-of-record (read-only; for tests and tools); [] before start. */
+  async lookupBindings(aor: string): Promise<Binding[]> {
+    return this.registrar ? this.registrar.lookup(aor) : [];
+  }
+
   /** Ports actually bound (0 in the config resolves to an ephemeral port). */
   get ports(): SipStack['transport']['ports'] {
     return this.sip.transport.ports;
@@ -79,6 +84,8 @@ export class SipService implements Service {
         udpPort: config.sip.port,
         tcpPort: config.sip.port,
         wsPort: config.sip.wsPort,
+        // Secure WebSocket comes with the WebRTC work; TLS alone does not open it.
+        wssPort: false,
         ...(tls ? { tlsPort: tls.port, tls: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {}),
         flood: {
           ratePerSecond: config.sip.flood.requestsPerSecond,
