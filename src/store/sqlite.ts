@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteDialect } from 'kysely';
+import { SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely';
 import type { Logger } from '../lib/index.ts';
 
 /** The database file inside the data directory. */
@@ -26,6 +26,24 @@ export interface OpenedSqlite {
    * process open it again. Call after Kysely's destroy().
    */
   release(): void;
+}
+
+/**
+ * SQLite runs DDL inside transactions, but Kysely's adapter says it cannot (so that migrations
+ * may toggle PRAGMA foreign_keys, which is a no-op inside one). We want a failed migration
+ * rolled back whole, as on PostgreSQL, so we claim it; migrations that rebuild a table use
+ * PRAGMA defer_foreign_keys instead (see docs/store.md).
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class SwitchboardSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
 }
 
 /**
@@ -63,7 +81,7 @@ export function openSqlite(opts: SqliteOptions): OpenedSqlite {
   }
   openFiles.add(file);
   return {
-    dialect: new SqliteDialect({ database }),
+    dialect: new SwitchboardSqliteDialect({ database }),
     file,
     release() {
       if (database.open) database.close();
