@@ -17,6 +17,19 @@ export interface ResponseOptions {
   recordRoute?: boolean;
 }
 
+/**
+ * Whether the request's To carries a tag. A malformed To (RFC 4475 quotbal, baddn) must still
+ * get its 400, so when the header does not parse we look for the tag in the raw value instead
+ * of letting the parse error escape and leave the request unanswered.
+ */
+function hasToTag(req: SipRequest): boolean {
+  try {
+    return req.toTag !== undefined;
+  } catch {
+    return /;\s*tag\s*=/i.test(req.get('to') ?? '');
+  }
+}
+
 export function buildResponse(req: SipRequest, status: number, reason?: string, opts: ResponseOptions = {}): SipResponse {
   const res = new SipResponse(status, reason ?? reasonPhrase(status));
   for (const h of req.headers) if (h.name === 'via') res.headers.push({ name: 'via', value: h.value });
@@ -26,7 +39,7 @@ export function buildResponse(req: SipRequest, status: number, reason?: string, 
   res.add('from', req.get('from') ?? '');
   const to = req.get('to') ?? '';
   // §8.2.6.2: a tag is added only if the request had none (and never to a 100 Trying).
-  res.add('to', opts.toTag && req.toTag === undefined && status > 100 ? `${to};tag=${opts.toTag}` : to);
+  res.add('to', opts.toTag && !hasToTag(req) && status > 100 ? `${to};tag=${opts.toTag}` : to);
   res.add('call-id', req.callId ?? '');
   res.add('cseq', req.get('cseq') ?? '');
   for (const [n, v] of opts.headers ?? []) res.add(n, v);
