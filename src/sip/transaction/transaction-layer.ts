@@ -92,9 +92,26 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       if (msg.isRequest()) this.receiveRequest(msg, source);
       else this.receiveResponse(msg as SipResponse, source);
     } catch (err) {
-      // Only header views can throw here (malformed Via/CSeq); the transport already
-      // answered what it could not parse, so a message we cannot match is dropped.
+      // Only header views can throw here (malformed Via/CSeq): such a message cannot be
+      // matched to a transaction. A response is dropped (§18.1.2); a request still gets its
+      // 400 (RFC 4475 §3.1.2.1 badinv01), statelessly and straight back to its source since
+      // the Via that would route it does not parse.
       this.log.warn({ err }, 'message dropped: cannot be matched to a transaction');
+      if (msg.isRequest()) this.rejectUnmatchable(msg, source, err);
+    }
+  }
+
+  /** Stateless 400 for a request whose Via/CSeq do not parse; never for ACK (§17.2.1). */
+  private rejectUnmatchable(req: SipRequest, source: Source, err: unknown): void {
+    if (req.method === 'ACK' || !req.headers.some((h) => h.name === 'via')) return;
+    try {
+      const why = err instanceof Error ? err.message.replace(/[\r\n]/g, ' ').slice(0, 80) : 'malformed header';
+      const res = createResponse(req, 400, `Bad Request (${why})`, { toTag: newTag() });
+      const dest: Destination = { protocol: source.protocol, address: source.address, port: source.port };
+      if (source.connectionId !== undefined) dest.connectionId = source.connectionId;
+      this.sendStateless(res, dest);
+    } catch (e) {
+      this.log.debug({ err: e }, 'could not answer an unmatchable request');
     }
   }
 
