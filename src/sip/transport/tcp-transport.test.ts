@@ -227,3 +227,55 @@ test('TCP: more connections than maxConnectionsPerSource from one IP are refused
     await layer.close();
   }
 });
+
+test('TCP: if the request\'s connection is gone, the response opens a new one to the destination (§18.2.2)', async () => {
+  const layer = await TransportLayer.start(TCP_ONLY);
+  const listener = net.createServer();
+  listener.listen(0, '127.0.0.1');
+  await once(listener, 'listening');
+  const sentByPort = (listener.address() as net.AddressInfo).port;
+  const accepted = new Promise<string>((resolve) => {
+    listener.on('connection', (s) => {
+      let d = '';
+      s.on('data', (b) => {
+        d += b.toString();
+        if (d.endsWith('\r\n\r\n')) {
+          resolve(d);
+          s.destroy();
+        }
+      });
+    });
+  });
+  const peer = await TcpPeer.open(layer.ports.tcp!);
+  try {
+    const [req, src] = await within(new Promise<[SipRequest, Source]>((r) => {
+      layer.once('message', (m, s) => r([m as SipRequest, s]));
+      peer.write(tcpOptions({ via: `SIP/2.0/TCP 127.0.0.1:${sentByPort};branch=z9hG4bKgone` }));
+    }), 1000, 'request');
+    peer.destroy();
+    await peer.closed;
+    await sleep(20);
+    await layer.send(createResponse(req, 200), { protocol: 'TCP', address: src.address, port: sentByPort, connectionId: src.connectionId });
+    assert.match(await within(accepted, 1000, 'response on a new connection'), /^SIP\/2\.0 200 OK\r\n/);
+  } finally {
+    peer.destroy();
+    listener.close();
+    await layer.close();
+  }
+});
+
+test('TCP: send() to an unreachable peer rejects', async () => {
+  const layer = await TransportLayer.start(TCP_ONLY);
+  const probe = net.createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((r) => probe.close(r)); // nothing listens there now
+  try {
+    const req = new SipRequest('OPTIONS', 'sip:x@127.0.0.1', [{ name: 'via', value: 'SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKx' }]);
+    await assert.rejects(layer.send(req, { protocol: 'TCP', address: '127.0.0.1', port }));
+    assert.equal(layer.connectionCount(), 0);
+  } finally {
+    await layer.close();
+  }
+});

@@ -129,3 +129,24 @@ test('WSS: secure WebSocket round trip', async () => {
     await layer.close();
   }
 });
+
+test('WS: the per-source connection limit applies to WebSocket too', async () => {
+  const layer = await TransportLayer.start({ host: '127.0.0.1', udpPort: false, tcpPort: false, wsPort: 0, limits: { maxConnectionsPerSource: 2 } });
+  const sockets: WebSocket[] = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const ws = new WebSocket(`ws://127.0.0.1:${layer.ports.ws}`, 'sip');
+      sockets.push(ws);
+      await within(once(ws, 'open'), 1000, 'ws open');
+    }
+    const third = new WebSocket(`ws://127.0.0.1:${layer.ports.ws}`, 'sip');
+    sockets.push(third);
+    third.on('error', () => {});
+    await within(new Promise((r) => third.on('close', r)), 1000, 'refused ws closed');
+    assert.equal(layer.stats.connectionsRejected, 1);
+    assert.equal(layer.connectionCount(), 2);
+  } finally {
+    for (const s of sockets) s.terminate();
+    await layer.close();
+  }
+});
