@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
+import type { ClientOptions } from 'ws';
 import { createResponse } from '../message/index.ts';
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import { TransportLayer } from './index.ts';
@@ -118,7 +119,7 @@ test('WS: a handshake without the sip subprotocol is refused (RFC 7118 §4.1)', 
 test('WSS: secure WebSocket round trip', async () => {
   const layer = await TransportLayer.start({ host: '127.0.0.1', udpPort: false, tcpPort: false, wsPort: false, tls: { key, cert }, tlsPort: false, wssPort: 0 });
   echo200(layer);
-  const ws = new WebSocket(`wss://127.0.0.1:${layer.ports.wss}`, 'sip', { ca: cert, servername: 'localhost' });
+  const ws = new WebSocket(`wss://127.0.0.1:${layer.ports.wss}`, 'sip', { ca: cert, servername: 'localhost' } as ClientOptions); // servername passes through to tls.connect
   try {
     await within(once(ws, 'open'), 2000, 'wss open');
     const reply = within(once(ws, 'message') as Promise<[Buffer]>, 1000, 'wss reply');
