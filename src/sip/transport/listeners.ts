@@ -31,7 +31,9 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-function admission(server: net.Server, protocol: TransportProtocol, hooks: AcceptHooks): void {
+/** Admit or refuse each raw socket; returns the live ones so close() can destroy them all. */
+function admission(server: net.Server, protocol: TransportProtocol, hooks: AcceptHooks): Set<Socket> {
+  const live = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     // Until someone else attaches one, an 'error' on a raw socket would crash the process.
     socket.on('error', () => {});
@@ -39,9 +41,14 @@ function admission(server: net.Server, protocol: TransportProtocol, hooks: Accep
       socket.destroy();
       return;
     }
-    socket.once('close', () => hooks.release(socket));
+    live.add(socket);
+    socket.once('close', () => {
+      live.delete(socket);
+      hooks.release(socket);
+    });
   });
   server.on('error', (err) => hooks.logger.error({ err, protocol }, 'sip listener error'));
+  return live;
 }
 
 function listen(server: net.Server, host: string, port: number): Promise<number> {
@@ -55,24 +62,27 @@ function listen(server: net.Server, host: string, port: number): Promise<number>
   });
 }
 
-function closer(server: net.Server, extra?: () => void): () => Promise<void> {
+/**
+ * server.close() waits for every connection to end, including ones still in a TLS or
+ * WebSocket handshake that the layer does not know yet: destroy those too.
+ */
+function closer(server: net.Server, live: Set<Socket>, extra?: () => void): () => Promise<void> {
   return () =>
     new Promise<void>((resolve) => {
       extra?.();
       server.close(() => resolve());
-      // Connections are closed by the layer; idle HTTP keep-alives too.
-      (server as http.Server).closeAllConnections?.();
+      for (const s of live) s.destroy();
     });
 }
 
 export async function listenTcp(host: string, port: number, limits: TransportLimits, hooks: AcceptHooks): Promise<Listener> {
   const server = net.createServer();
   server.maxConnections = limits.maxConnections;
-  admission(server, 'TCP', hooks);
+  const live = admission(server, 'TCP', hooks);
   server.on('connection', (socket: Socket) => {
     if (!socket.destroyed) hooks.accept(socket, 'TCP');
   });
-  return { port: await listen(server, host, port), close: closer(server) };
+  return { port: await listen(server, host, port), close: closer(server, live) };
 }
 
 export async function listenTls(
@@ -80,12 +90,12 @@ export async function listenTls(
 ): Promise<Listener> {
   const server = tls.createServer({ key: cert.key, cert: cert.cert, handshakeTimeout: limits.messageTimeoutMs });
   server.maxConnections = limits.maxConnections;
-  admission(server, 'TLS', hooks);
+  const live = admission(server, 'TLS', hooks);
   server.on('secureConnection', (socket: tls.TLSSocket) => hooks.accept(socket, 'TLS'));
   server.on('tlsClientError', (err, socket) => {
     hooks.logger.debug({ err: err.message, address: socket.remoteAddress }, 'sip tls handshake failed');
   });
-  return { port: await listen(server, host, port), close: closer(server) };
+  return { port: await listen(server, host, port), close: closer(server, live) };
 }
 
 /** RFC 7118 §4.1: the handshake must offer the 'sip' subprotocol; anything else is refused. */
@@ -109,7 +119,7 @@ export async function listenWs(
     ? https.createServer({ ...httpOpts, key: cert?.key, cert: cert?.cert, handshakeTimeout: t })
     : http.createServer(httpOpts);
   server.maxConnections = limits.maxConnections;
-  admission(server, protocol, hooks);
+  const live = admission(server, protocol, hooks);
   // Plain HTTP requests get a clear answer instead of hanging until the timeout.
   server.on('request', (_req, res) => {
     res.writeHead(426, { Connection: 'close', Upgrade: 'websocket' }).end('SIP over WebSocket only (RFC 7118)\n');
@@ -126,5 +136,5 @@ export async function listenWs(
   });
   wss.on('connection', (ws, req) => hooks.acceptWs(ws, req, protocol));
   wss.on('error', (err) => hooks.logger.error({ err, protocol }, 'sip websocket server error'));
-  return { port: await listen(server, host, port), close: closer(server, () => wss.close()) };
+  return { port: await listen(server, host, port), close: closer(server, live, () => wss.close()) };
 }

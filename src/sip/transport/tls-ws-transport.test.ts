@@ -151,3 +151,16 @@ test('WS: the per-source connection limit applies to WebSocket too', async () =>
     await layer.close();
   }
 });
+
+test('close() does not wait for a TLS handshake that never happens', async () => {
+  const layer = await TransportLayer.start({ host: '127.0.0.1', udpPort: false, tcpPort: false, wsPort: false, tlsPort: 0, wssPort: false, tls: { key, cert } });
+  const net = await import('node:net');
+  const raw = net.connect({ host: '127.0.0.1', port: layer.ports.tls! });
+  raw.on('error', () => {});
+  await once(raw, 'connect');
+  await new Promise((r) => setTimeout(r, 20));
+  const t0 = Date.now();
+  await within(layer.close(), 1000, 'close');
+  assert.ok(Date.now() - t0 < 1000);
+  raw.destroy();
+});
