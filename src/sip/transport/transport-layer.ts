@@ -199,7 +199,8 @@ export class TransportLayer extends EventEmitter<TransportEvents> implements Mes
       stampVia(msg, source.address, source.port);
     }
     this.stats.messagesIn++;
-    this.safeEmit('messageIn', kindOf(msg), source.protocol);
+    // Guarded so the hot path builds no argument list when nobody listens.
+    if (this.listenerCount('messageIn') !== 0) this.safeEmit('messageIn', kindOf(msg), source.protocol);
     try {
       this.emit('message', msg, source);
     } catch (err) {
@@ -354,7 +355,7 @@ export class TransportLayer extends EventEmitter<TransportEvents> implements Mes
       await conn.send(bytes);
     }
     this.stats.messagesOut++;
-    this.safeEmit('messageOut', kindOf(msg), dest.protocol);
+    if (this.listenerCount('messageOut') !== 0) this.safeEmit('messageOut', kindOf(msg), dest.protocol);
   }
 
   /** §18.2.2: the connection the request came on; else one to that peer; else a new one (§18.1.1). */
