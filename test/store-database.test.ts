@@ -171,7 +171,7 @@ describe('openDatabase on SQLite', () => {
     const store = await openDatabase({ dataDir });
     t.after(() => store.close());
     await store.migrate();
-    const rounds = 15;
+    const rounds = 40;
     const script = join(dataDir, 'writer.mts');
     writeFileSync(
       script,
@@ -194,13 +194,14 @@ describe('openDatabase on SQLite', () => {
     void exited.then(() => (childDone = true));
     while (!childDone || mine < rounds) {
       mine++;
-      // Hold the write lock for a few ms per round (cheap on CPU), so the child meets it often.
+      // Hold the write lock about half the time (cheap on CPU), so the child meets it often
+      // yet is not starved: SQLite's lock is not fair, a waiter just retries after a sleep.
       await store.transaction(async (tx) => {
         await tx.registrations.put('sip:parent@x', [rec('sip:parent@x', 'sip:parent@h', mine)]);
         await tx.registrations.put('sip:shared@x', [rec('sip:shared@x', 'sip:parent@h', mine)]);
-        await new Promise((r) => setTimeout(r, 3));
+        await new Promise((r) => setTimeout(r, 2));
       });
-      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 2));
       if (mine > 5_000) break;
     }
     assert.equal(await exited, 0, `child failed: ${stderr}`);
@@ -272,5 +273,20 @@ describe('openDatabase on PostgreSQL', { skip: pgSkip }, () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('the private PostgreSQL test cluster helper', () => {
+  it('skips with a reason without binaries, but fails under CI=true', (t) => {
+    const saved = process.env.CI;
+    t.after(() => {
+      if (saved === undefined) delete process.env.CI;
+      else process.env.CI = saved;
+    });
+    const nowhere = join(tempDir(), 'no-postgresql');
+    delete process.env.CI;
+    assert.match(postgresSkipReason(nowhere) ?? '', /not found in .*no-postgresql.*install postgresql/);
+    process.env.CI = 'true';
+    assert.throws(() => postgresSkipReason(nowhere), /CI must install the postgresql package/);
   });
 });

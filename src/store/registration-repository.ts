@@ -5,8 +5,9 @@
 // registration order), and an AOR may hold one Contact URI twice (RFC 5626 §7: two flows).
 //
 // It never decides anything about SIP: which bindings are current, expired or out of order is
-// the registrar's business. It only stores, atomically per AOR (RFC 3261 §10.3 step 7: "the
-// binding updates MUST be committed … atomically").
+// the registrar's business. It only stores, atomically per AOR (RFC 3261 §10.3 step 7: the
+// binding updates "MUST be committed … if and only if all binding updates and additions
+// succeed").
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import { systemClock, type Clock } from '../lib/index.ts';
 import type { StoreDialect } from './dialect.ts';

@@ -16,27 +16,27 @@ import pg from 'pg';
 
 const PG_ROOT = '/usr/lib/postgresql';
 
-/** Newest <PG_ROOT>/<version>/bin holding initdb and pg_ctl, or undefined. */
-export function findPostgresBin(): string | undefined {
+/** Newest <root>/<version>/bin holding initdb and pg_ctl, or undefined. */
+export function findPostgresBin(root = PG_ROOT): string | undefined {
   let versions: string[];
   try {
-    versions = readdirSync(PG_ROOT);
+    versions = readdirSync(root);
   } catch {
     return undefined;
   }
   const usable = versions
-    .filter((v) => existsSync(join(PG_ROOT, v, 'bin', 'initdb')) && existsSync(join(PG_ROOT, v, 'bin', 'pg_ctl')))
+    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')) && existsSync(join(root, v, 'bin', 'pg_ctl')))
     .sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a));
-  return usable.length ? join(PG_ROOT, usable[0], 'bin') : undefined;
+  return usable.length ? join(root, usable[0], 'bin') : undefined;
 }
 
 /**
  * Why PostgreSQL tests cannot run here (pass it as `{ skip }`), or undefined when they can.
  * Throws under CI=true instead of skipping.
  */
-export function postgresSkipReason(): string | undefined {
-  if (findPostgresBin()) return undefined;
-  const why = `PostgreSQL server binaries (initdb, pg_ctl) not found in ${PG_ROOT}/*/bin`;
+export function postgresSkipReason(root = PG_ROOT): string | undefined {
+  if (findPostgresBin(root)) return undefined;
+  const why = `PostgreSQL server binaries (initdb, pg_ctl) not found in ${root}/*/bin`;
   if (process.env.CI === 'true') throw new Error(`${why}; CI must install the postgresql package`);
   return `${why} (install postgresql to run these tests)`;
 }
