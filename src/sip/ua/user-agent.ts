@@ -296,8 +296,11 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements SessionH
   /** §8.2.2.2: same From tag, Call-ID and CSeq as a request we have, but another branch → 482. */
   private checkMerged(req: SipRequest): Verdict | undefined {
     const now = this.clock.now();
-    if (this.recent.size > 1000) {
-      for (const [k, v] of this.recent) if (now - v.at > MERGE_WINDOW_MS) this.recent.delete(k);
+    // Entries are kept in insertion order, so expired ones are at the front: drop them until
+    // the first live one (amortised O(1) per request, never a full scan on the hot path).
+    for (const [k, v] of this.recent) {
+      if (now - v.at <= MERGE_WINDOW_MS) break;
+      this.recent.delete(k);
     }
     const key = `${req.fromTag ?? ''}\n${req.callId ?? ''}\n${req.get('cseq') ?? ''}`;
     const branch = req.topVia?.branch ?? '';
