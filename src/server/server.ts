@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from '../http/index.ts';
 import { systemClock, type Clock, type Logger } from '../lib/index.ts';
+import { openDatabase, type Store } from '../store/index.ts';
 import { ensureAdminKey } from './admin-key.ts';
 import type { Config } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -51,6 +52,7 @@ export class SwitchboardServer {
   readonly http: FastifyInstance;
   private readonly clock: Clock;
   private readonly services: Service[] = [];
+  private store: Store | undefined;
   private stateValue: ServerState = 'starting';
   private listenedPort = 0;
   private stopReason?: string;
@@ -83,7 +85,10 @@ export class SwitchboardServer {
       await server.http.listen({ host: config.bind, port: config.http.port });
       server.listenedPort = (server.http.server.address() as AddressInfo).port;
       logger.info({ address: config.bind, port: server.httpPort }, 'http listening');
-      const ctx: ServiceContext = { config, logger, metrics: server.metrics, clock: server.clock, adminKey: admin.key };
+      server.store = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ component: 'store' }) });
+      await server.store.migrate();
+      logger.info({ dialect: server.store.dialect }, 'store ready');
+      const ctx: ServiceContext = { config, logger, metrics: server.metrics, clock: server.clock, adminKey: admin.key, store: server.store };
       for (const factory of opts.services ?? DEFAULT_SERVICES) {
         const service = await factory(ctx);
         // Registered before start() so a half-started service is still stopped on failure.
@@ -153,6 +158,11 @@ export class SwitchboardServer {
       } catch (err) {
         this.logger.error({ err, service: s.name }, 'service failed to stop cleanly');
       }
+    }
+    try {
+      await this.store?.close();
+    } catch (err) {
+      this.logger.error({ err }, 'store close failed');
     }
     try {
       await this.http.close();

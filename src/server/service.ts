@@ -3,6 +3,7 @@
 // server starts them in list order once HTTP listens, and on shutdown drains them all,
 // then stops them in reverse order.
 import type { Clock, Logger } from '../lib/index.ts';
+import type { Store } from '../store/index.ts';
 import type { Config } from './config.ts';
 import type { SwitchboardMetrics } from './metrics.ts';
 
@@ -32,6 +33,8 @@ export interface ServiceContext {
   metrics: SwitchboardMetrics;
   clock: Clock;
   adminKey: string;
+  /** The node's database (SQLite in dataDir, or PostgreSQL with DATABASE_URL), migrated. */
+  store: Store;
 }
 
 export type ServiceFactory = (ctx: ServiceContext) => Service | Promise<Service>;

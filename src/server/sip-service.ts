@@ -5,7 +5,7 @@
 // deadline; whatever is still up then is hung up with BYE before the sockets close.
 import { readFileSync } from 'node:fs';
 import {
-  DigestServer, IpMatcher, MemoryBindingStore, Registrar, SipStack,
+  DigestServer, IpMatcher, Registrar, SipStack,
   type Binding, type BindingStore, type IncomingSession, type InviteSession, type SipRequest, type Source,
 } from '../sip/index.ts';
 import type { Logger } from '../lib/index.ts';
@@ -20,7 +20,7 @@ const DRAIN_RETRY_AFTER_S = 30;
 const AUTHENTICATED_METHODS = ['INVITE', 'MESSAGE', 'OPTIONS', 'SUBSCRIBE', 'REFER', 'NOTIFY', 'PUBLISH', 'INFO', 'UPDATE'];
 
 export interface SipServiceOptions {
-  /** Where registrar bindings are kept; default an in-memory store. */
+  /** Where registrar bindings are kept; default the node's database (they survive a restart). */
   bindings?: BindingStore;
 }
 
@@ -72,7 +72,7 @@ export class SipService implements Service {
         return password === undefined ? undefined : { password };
       },
     });
-    const store = this.opts.bindings ?? new MemoryBindingStore();
+    const store = this.opts.bindings ?? this.ctx.store.registrations;
     this.registrar = new Registrar({ store, clock, authenticate: (req) => digest.check(req) });
     const tls = config.sip.tls;
     this.stack = await SipStack.start({

@@ -8,6 +8,8 @@ import { loadConfig, SwitchboardServer, type Config } from '../../src/server/ind
 import { nullLogger } from '../../src/lib/index.ts';
 
 export interface TestNode {
+  /** Folder holding the data dir and config; pass it to startNode again to restart on the same data. */
+  dir: string;
   server: SwitchboardServer;
   config: Config;
   /** host:port for SIP over UDP and TCP. */
@@ -18,8 +20,8 @@ export interface TestNode {
 }
 
 /** YAML extra settings (e.g. `sip:\n  trusted: []`) and env overrides. */
-export async function startNode(opts: { yaml?: string; env?: Record<string, string> } = {}): Promise<TestNode> {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-node-'));
+export async function startNode(opts: { yaml?: string; env?: Record<string, string>; dir?: string } = {}): Promise<TestNode> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sb-node-'));
   const env: Record<string, string> = {
     SWITCHBOARD_DATA_DIR: join(dir, 'data'), SWITCHBOARD_HTTP_PORT: '0', SWITCHBOARD_SIP_PORT: '0',
     SWITCHBOARD_SIP_WS_PORT: '0', SWITCHBOARD_BIND: '127.0.0.1', SWITCHBOARD_PUBLIC_HOST: '127.0.0.1',
@@ -33,7 +35,7 @@ export async function startNode(opts: { yaml?: string; env?: Record<string, stri
   const server = await SwitchboardServer.start(config, { logger: nullLogger, print: () => {} });
   const sip = server.service('sip') as unknown as { ports: { udp: number; tcp: number; ws?: number; tls?: number } };
   return {
-    server, config, ports: sip.ports,
+    dir, server, config, ports: sip.ports,
     sip: `127.0.0.1:${sip.ports.udp}`,
     http: `http://127.0.0.1:${server.httpPort}`,
     stop: () => server.stop('test done'),
