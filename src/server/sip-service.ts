@@ -108,8 +108,8 @@ export class SipService implements Service {
       },
     });
     const { transport, transactions, ua } = this.stack;
-    transport.on('messageIn', (kind) => metrics.sipMessage('in', kind));
-    transport.on('messageOut', (kind) => metrics.sipMessage('out', kind));
+    transport.on('messageIn', (kind, _protocol, cseqMethod) => metrics.sipMessage('in', kind, cseqMethod));
+    transport.on('messageOut', (kind, _protocol, cseqMethod) => metrics.sipMessage('out', kind, cseqMethod));
     transport.on('parseError', (_err, source) => metrics.sipParseError(source.protocol));
     transport.on('ban', (address, until) => {
       metrics.sipBan();

@@ -8,10 +8,10 @@ export interface TransportEvents {
   message: [msg: SipMessage, source: Source];
   /** A message that failed to parse or to frame; requests were answered if they could be. */
   parseError: [err: Error, source: Source, raw: Buffer];
-  /** A message passed up: request method or response status, and transport (for metrics). */
-  messageIn: [kind: string | number, protocol: TransportProtocol];
-  /** A message sent: request method or response status, and transport (for metrics). */
-  messageOut: [kind: string | number, protocol: TransportProtocol];
+  /** A message passed up: request method or response status, transport, and for responses the CSeq method (for metrics). */
+  messageIn: [kind: string | number, protocol: TransportProtocol, cseqMethod?: string];
+  /** A message sent: request method or response status, transport, and for responses the CSeq method (for metrics). */
+  messageOut: [kind: string | number, protocol: TransportProtocol, cseqMethod?: string];
   /** A source was banned until `untilMs` (clock time). */
   ban: [address: string, untilMs: number];
   /** A request from a known scanner was dropped unanswered. */

@@ -70,6 +70,13 @@ function kindOf(msg: SipMessage): string | number {
   return msg.isRequest() ? msg.method : (msg as unknown as { status: number }).status;
 }
 
+/** The method a response answers, read from the raw CSeq value without parsing it. */
+function cseqMethodOf(msg: SipMessage): string | undefined {
+  if (msg.isRequest()) return undefined;
+  const c = msg.get('cseq');
+  return c === undefined ? undefined : c.slice(c.lastIndexOf(' ') + 1);
+}
+
 export class TransportLayer extends EventEmitter<TransportEvents> implements MessageSender {
   readonly ports: TransportPorts = {};
   readonly publicHost: string;
@@ -200,7 +207,7 @@ export class TransportLayer extends EventEmitter<TransportEvents> implements Mes
     }
     this.stats.messagesIn++;
     // Guarded so the hot path builds no argument list when nobody listens.
-    if (this.listenerCount('messageIn') !== 0) this.safeEmit('messageIn', kindOf(msg), source.protocol);
+    if (this.listenerCount('messageIn') !== 0) this.safeEmit('messageIn', kindOf(msg), source.protocol, cseqMethodOf(msg));
     try {
       this.emit('message', msg, source);
     } catch (err) {
@@ -234,7 +241,7 @@ export class TransportLayer extends EventEmitter<TransportEvents> implements Mes
       const bytes = serialize(res);
       this.stats.errorResponses++;
       this.stats.messagesOut++;
-      this.safeEmit('messageOut', status, source.protocol);
+      this.safeEmit('messageOut', status, source.protocol, req.cseq?.method);
       if (conn) conn.sendRaw(bytes);
       else this.udp?.send(bytes, source.port, source.address, () => {});
     } catch (err) {
@@ -355,7 +362,7 @@ export class TransportLayer extends EventEmitter<TransportEvents> implements Mes
       await conn.send(bytes);
     }
     this.stats.messagesOut++;
-    if (this.listenerCount('messageOut') !== 0) this.safeEmit('messageOut', kindOf(msg), dest.protocol);
+    if (this.listenerCount('messageOut') !== 0) this.safeEmit('messageOut', kindOf(msg), dest.protocol, cseqMethodOf(msg));
   }
 
   /** §18.2.2: the connection the request came on; else one to that peer; else a new one (§18.1.1). */
