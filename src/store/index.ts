@@ -8,3 +8,17 @@ export type { Schema, RegistrationsTable } from './schema.ts';
 export { SQLITE_FILE } from './sqlite.ts';
 export { RegistrationRepository, type RegistrationRepositoryOptions } from './registration-repository.ts';
 export type { RegistrationRecord, RegistrationSource } from './registration-record.ts';
+export {
+  ApplicationRepository, ApiKeyRepository, NumberRepository, TrunkRepository, SipUserRepository,
+  UniqueViolationError, isUniqueViolation, tenancyRepositories,
+  type TenancyRepositories, type ApplicationPatch, type NumberPatch, type TrunkPatch, type SipUserPatch,
+  type ApplicationsTable, type ApiKeysTable, type NumbersTable, type TrunksTable, type SipUsersTable,
+  type ApplicationLimits, type ApplicationRecord, type ApiKeyRecord, type ApiKeySource, type NumberKind,
+  type NumberTargetType, type NumberRecord, type TrunkTransport, type CallerIdRule, type TrunkRecord,
+  type SipUserRecord, type OwnerFilter,
+} from './tenancy/index.ts';
+export {
+  OutboxRepository, type AppendItem, type ClaimOptions, type CommittedListener, type DeliveryQuery, type EventQuery,
+  type OutboxRepositoryOptions, type RedeliverQuery, type EventsTable, type DeliveriesTable, type ClaimedDelivery,
+  type DeliveryRecord, type DeliveryState, type DeliveryTarget, type OutboxEvent, type StoredEvent,
+} from './outbox/index.ts';

@@ -10,6 +10,10 @@
 //   - `bigint` columns hold integers that fit a JS number (|n| < 2^53); the PostgreSQL
 //     driver is set up to return them as numbers and refuses anything larger.
 
+import type { ApiKeysTable, ApplicationsTable, NumbersTable, SipUsersTable, TrunksTable } from './tenancy/tables.ts';
+
+import type { DeliveriesTable, EventsTable } from './outbox/tables.ts';
+
 /** One SIP registrar binding (RFC 3261 §10.3); a row per contact of an address-of-record. */
 export interface RegistrationsTable {
   /** Canonical address-of-record; with `position`, the primary key. */
@@ -46,4 +50,13 @@ export interface RegistrationsTable {
 /** Every table of the store. Later migrations add their tables here. */
 export interface Schema {
   registrations: RegistrationsTable;
+  // 0002 tenancy (types in tenancy/tables.ts)
+  applications: ApplicationsTable;
+  api_keys: ApiKeysTable;
+  numbers: NumbersTable;
+  trunks: TrunksTable;
+  sip_users: SipUsersTable;
+  // 0003 outbox (types in outbox/tables.ts)
+  events: EventsTable;
+  deliveries: DeliveriesTable;
 }

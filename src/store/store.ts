@@ -9,12 +9,18 @@ import { migrateToLatest } from './migrate.ts';
 import { RegistrationRepository } from './registration-repository.ts';
 import type { Schema } from './schema.ts';
 import type { StoreDialect } from './dialect.ts';
+import { OutboxRepository, type StoredEvent } from './outbox/index.ts';
+import { tenancyRepositories, type TenancyRepositories } from './tenancy/index.ts';
 
 export type { StoreDialect };
 
 /** Every repository of the store. Later tables add theirs here. */
 export interface Repositories {
   registrations: RegistrationRepository;
+  /** The event outbox (migration 0003); appends inside transaction() are announced after COMMIT. */
+  outbox: OutboxRepository;
+  /** Applications, API keys, numbers, trunks, SIP users (migration 0002). */
+  tenancy: TenancyRepositories;
 }
 
 /** Repositories bound to one transaction, plus the transaction for ad-hoc queries. */
@@ -54,6 +60,8 @@ export class KyselyStore implements Store {
   readonly dialect: StoreDialect;
   readonly location: string;
   readonly registrations: RegistrationRepository;
+  readonly outbox: OutboxRepository;
+  readonly tenancy: TenancyRepositories;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly afterClose?: () => void | Promise<void>;
@@ -67,16 +75,28 @@ export class KyselyStore implements Store {
     this.logger = parts.logger ?? nullLogger;
     this.afterClose = parts.afterClose;
     this.registrations = new RegistrationRepository(this.db, { dialect: this.dialect, clock: this.clock });
+    this.outbox = new OutboxRepository(this.db, { dialect: this.dialect, clock: this.clock });
+    this.tenancy = tenancyRepositories(this.db);
   }
 
   async migrate(): Promise<void> {
     await migrateToLatest(this.db, { logger: this.logger });
   }
 
-  transaction<T>(fn: (tx: TransactionScope) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) =>
-      fn({ db: trx, registrations: new RegistrationRepository(trx, { dialect: this.dialect, clock: this.clock }) }),
+  async transaction<T>(fn: (tx: TransactionScope) => Promise<T>): Promise<T> {
+    // Events appended inside are announced only after COMMIT: a rolled-back event never happened.
+    const committed: StoredEvent[] = [];
+    const outbox = (trx: Transaction<Schema>): OutboxRepository =>
+      new OutboxRepository(trx, { dialect: this.dialect, clock: this.clock, committedBuffer: committed, announcer: this.outbox });
+    const result = await this.db.transaction().execute((trx) =>
+      fn({
+        db: trx, outbox: outbox(trx),
+        registrations: new RegistrationRepository(trx, { dialect: this.dialect, clock: this.clock }),
+        tenancy: tenancyRepositories(trx),
+      }),
     );
+    this.outbox.announceCommitted(committed);
+    return result;
   }
 
   close(): Promise<void> {

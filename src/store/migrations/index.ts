@@ -3,7 +3,11 @@
 // Names sort in the order they must run ("NNNN_what"); append, never reorder or rename.
 import type { Migration } from 'kysely';
 import { m0001Registrations } from './0001-registrations.ts';
+import { m0002Tenancy } from './0002-tenancy.ts';
+import { m0003Outbox } from './0003-outbox.ts';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_registrations': m0001Registrations,
+  '0002_tenancy': m0002Tenancy,
+  '0003_outbox': m0003Outbox,
 });
