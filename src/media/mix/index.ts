@@ -1,0 +1,2 @@
+// Conference mixing: N-party mix-minus with mute, gain, listen-only and whisper.
+export * from './mixer.ts';
