@@ -48,9 +48,21 @@ function cpuSeconds(): number {
 }
 
 await ready();
-const samples: { t: number; rss: number }[] = [];
+/** V8 heap in use (MB), read from Switchboard's own /metrics (prom-client's default process metrics). */
+async function heapMb(): Promise<number> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    return Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? 0) / 2 ** 20;
+  } catch {
+    return 0;
+  }
+}
+
+const samples: { t: number; rss: number; heap: number }[] = [];
 const t0 = Date.now();
-const sampler = setInterval(() => samples.push({ t: (Date.now() - t0) / 1000, rss: rssMb() }), 1000);
+const sampler = setInterval(() => {
+  void heapMb().then((heap) => samples.push({ t: (Date.now() - t0) / 1000, rss: rssMb(), heap }));
+}, 1000);
 const cpu0 = cpuSeconds();
 const r = await runSipp({
   scenario: 'uac-invite-bye.xml', target: `127.0.0.1:${sipPort}`, service: 'answer',
@@ -70,5 +82,9 @@ console.log(JSON.stringify({
   achievedCps: +(r.successful / elapsed).toFixed(0),
   serverCpuPercentOfOneCore: +((cpuUsed / elapsed) * 100).toFixed(0),
   rssMb: { start: at(0)?.rss, endOfLoad: at(elapsed)?.rss, afterLinger: samples[samples.length - 1]?.rss, max: Math.max(...samples.map((s) => s.rss)) },
+  heapUsedMb: { start: at(0)?.heap, endOfLoad: at(elapsed)?.heap, afterLinger: samples[samples.length - 1]?.heap, max: Math.max(...samples.map((s) => s.heap)) },
 }, null, 2));
+// Every 5th second: is memory flat once the 32 s transaction linger is reached?
+console.log('t(s)  rssMB  heapMB');
+for (const x of samples.filter((_, i) => i % 5 === 0)) console.log(`${x.t.toFixed(0).padStart(4)} ${x.rss.toFixed(0).padStart(6)} ${x.heap.toFixed(0).padStart(7)}`);
 if (r.failed > 0) console.log(r.errors.slice(0, 2000));
