@@ -14,8 +14,6 @@ import type { ApiKeysTable, ApplicationsTable, NumbersTable, SipUsersTable, Trun
 
 import type { DeliveriesTable, EventsTable } from './outbox/tables.ts';
 
-import type { DeliveriesTable, EventsTable } from './outbox/tables.ts';
-
 /** One SIP registrar binding (RFC 3261 §10.3); a row per contact of an address-of-record. */
 export interface RegistrationsTable {
   /** Canonical address-of-record; with `position`, the primary key. */
@@ -58,9 +56,6 @@ export interface Schema {
   numbers: NumbersTable;
   trunks: TrunksTable;
   sip_users: SipUsersTable;
-  // 0003 outbox (types in outbox/tables.ts)
-  events: EventsTable;
-  deliveries: DeliveriesTable;
   // 0003 outbox (types in outbox/tables.ts)
   events: EventsTable;
   deliveries: DeliveriesTable;
