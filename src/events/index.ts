@@ -1,0 +1,29 @@
+// The events layer: signed webhook delivery of the outbox (at-least-once, ordered per call,
+// retried with backoff) and live event streams. It imports core (the DomainEvent type),
+// store (the outbox) and lib; faces register formatters and mount the stream on HTTP.
+export {
+  WebhookDeliveryEngine,
+  type WebhookDeliveryOptions,
+  type WebhookDeliveryEvents,
+  type WebhookDeliveryState,
+  type AttemptInfo,
+  type SecretsProvider,
+} from './webhook-delivery-engine.ts';
+export { DEFAULT_RETRY_POLICY, retryDelay, isRetryable, type RetryPolicy } from './retry-policy.ts';
+export {
+  computeSignature,
+  signatureHeader,
+  verifySignature,
+  EVENT_ID_HEADER,
+  TIMESTAMP_HEADER,
+  SIGNATURE_HEADER,
+  type VerifyOptions,
+} from './signature.ts';
+export { nativeFormatter, DEFAULT_FORMATTERS, type EventFormatter } from './event-formatter.ts';
+export {
+  EventStreamHub,
+  type EventStreamHubOptions,
+  type StreamFilter,
+  type StreamCatchUp,
+  type StreamSink,
+} from './event-stream.ts';
