@@ -10,7 +10,7 @@
 //
 // It never decides policy (backoff, what is retryable, who the endpoints are): the engine does.
 import { randomUUID } from 'node:crypto';
-import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { systemClock, type Clock } from '../../lib/index.ts';
 import type { StoreDialect } from '../dialect.ts';
 import type { Schema } from '../schema.ts';
@@ -223,22 +223,7 @@ export class OutboxRepository {
         .where('d.state', '=', 'pending')
         .where('d.next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', now)]))
-        .where((eb) =>
-          eb.or([
-            eb('d.call_id', 'is', null),
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('deliveries as p')
-                  .select(sql<number>`1`.as('one'))
-                  .whereRef('p.call_id', '=', 'd.call_id')
-                  .whereRef('p.url', '=', 'd.url')
-                  .where('p.state', '=', 'pending')
-                  .whereRef('p.seq', '<', 'd.seq'),
-              ),
-            ),
-          ]),
-        )
+        .where(isQueueHead)
         .orderBy('d.next_attempt_at')
         .orderBy('d.seq')
         .limit(limit);
@@ -331,14 +316,15 @@ export class OutboxRepository {
   }
 
   /**
-   * When the earliest pending delivery becomes due or its lease runs out (ms), ignoring
-   * per-call order; undefined when nothing is pending. The engine sleeps until then.
+   * When the earliest claimable delivery (a queue head) becomes due or its lease runs out
+   * (ms); undefined when nothing is pending. The engine sleeps until then.
    */
   async nextDueAt(): Promise<number | undefined> {
     const r = await this.db
-      .selectFrom('deliveries')
-      .select((eb) => eb.fn.min(sql<number>`case when lease_until is null or lease_until < next_attempt_at then next_attempt_at else lease_until end`).as('at'))
-      .where('state', '=', 'pending')
+      .selectFrom('deliveries as d')
+      .select((eb) => eb.fn.min(sql<number>`case when d.lease_until is null or d.lease_until < d.next_attempt_at then d.next_attempt_at else d.lease_until end`).as('at'))
+      .where('d.state', '=', 'pending')
+      .where(isQueueHead)
       .executeTakeFirst();
     return r?.at === null || r?.at === undefined ? undefined : Number(r.at);
   }
@@ -449,6 +435,27 @@ export class OutboxRepository {
     if (this.db.isTransaction) return fn(this.db);
     return this.db.transaction().execute(fn);
   }
+}
+
+/**
+ * `d` is the head of its (call, endpoint) queue: no lower seq of that call is still pending
+ * for that URL. Call-less deliveries are always heads.
+ */
+function isQueueHead(eb: ExpressionBuilder<Schema & { d: DeliveriesTable }, 'd'>): Expression<SqlBool> {
+  return eb.or([
+    eb('d.call_id', 'is', null),
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('deliveries as p')
+          .select(sql<number>`1`.as('one'))
+          .whereRef('p.call_id', '=', 'd.call_id')
+          .whereRef('p.url', '=', 'd.url')
+          .where('p.state', '=', 'pending')
+          .whereRef('p.seq', '<', 'd.seq'),
+      ),
+    ),
+  ]);
 }
 
 function pageSize(limit: number | undefined): number {
