@@ -4,3 +4,5 @@ export * from './rtp/index.ts';
 export * from './codecs/index.ts';
 export * from './dsp/index.ts';
 export * from './dtmf/index.ts';
+export * from './engine/index.ts';
+export * from './worker/index.ts';

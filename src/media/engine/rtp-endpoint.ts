@@ -1,0 +1,593 @@
+/**
+ * One leg's media inside a worker: its RTP (and RTCP) socket(s), the codec, symmetric RTP with
+ * anti-hijack latching, the inbound reorder ring, DTMF detection and sending, RTCP SR/RR with
+ * RTT, and whatever produces the outbound audio (a play operation, the bridged peer, echo, or
+ * silence). It never owns a timer: the worker's Ticker calls `pullInbound` on every endpoint,
+ * then `pushOutbound` on every endpoint, every 20 ms — two phases so a bridged peer's frame of
+ * this tick is ready whichever endpoint ticks first.
+ *
+ * Sending happens only on the tick (pacing); receiving on socket events (decode straight into
+ * the ring slot). The per-packet path allocates nothing in steady state except what dgram
+ * itself allocates per send.
+ *
+ * Lifecycle:
+ * ```
+ *  open() ──▶ open ──close()──▶ closed   (ops complete 'cancelled', sockets closed, 'closed' emitted)
+ * ```
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import type { AudioSource } from '../audio.ts';
+import { frameSamples } from '../audio.ts';
+import { ALAW_DECODE, ULAW_DECODE, pcmaEncodeInto, pcmuEncodeInto, l16EncodeInto } from '../codecs/index.ts';
+import { RtpHeader, ReceiverStats, buildRtcp, isRtcp, ntpFromUnixMs, ntpMiddleFromUnixMs, parseRtcp, parseRtpHeader, roundTripMs, writeRtp, type RtcpPacket } from '../rtp/index.ts';
+import { DtmfDetectors } from './dtmf-detectors.ts';
+import { DtmfSender } from './dtmf-sender.ts';
+import type {
+  CodecSpec, DetectOptions, DtmfEventData, EndpointOptions, EndpointStats, EndpointUpdate, MediaDirection, OperationResult, RemoteSpec,
+} from './endpoint-types.ts';
+import { InboundRing } from './inbound-ring.ts';
+import { RtpLatch } from './rtp-latch.ts';
+
+/** RFC 3551 §4.5.3: comfort noise. Tolerated and ignored. */
+const PT_CN = 13;
+/** RFC 3550 §6.2: the (minimum) report interval we use. */
+const RTCP_INTERVAL_MS = 5000;
+const SEND_BUFFERS = 4;
+
+/** What the endpoint tells its host (the worker). */
+export interface EndpointEventMap {
+  dtmf: DtmfEventData;
+  speech: { state: 'start' | 'end' };
+  rtpTimeout: { silentMs: number };
+  closed: { reason: string };
+}
+export type EndpointEventName = keyof EndpointEventMap;
+
+export interface EndpointHost {
+  emit<K extends EndpointEventName>(type: K, data: EndpointEventMap[K]): void;
+  opDone(opId: number, result: OperationResult): void;
+  /** Wall-clock ms (Date.now) for RTCP NTP timestamps. */
+  wallNow(): number;
+}
+
+/** The minimal VAD the endpoint drives (src/media/dsp/vad.ts Vad satisfies it). */
+export interface VadLike {
+  process(frame: Int16Array): 'speech-start' | 'speech-end' | undefined;
+  close(): void;
+}
+
+/** The minimal recorder the endpoint drives (src/media/record WavRecorder satisfies it). */
+export interface RecorderLike {
+  writeMono(frame: Int16Array): void;
+  writeStereo(left: Int16Array, right: Int16Array): void;
+  readonly isTruncated: boolean;
+  readonly durationMs: number;
+  close(): Promise<{ durationMs: number; bytes: number; truncated: boolean }> | { durationMs: number; bytes: number; truncated: boolean };
+}
+
+interface Codec {
+  /** Decode n samples from src[offset…] (straight from the datagram: no view, no copy). */
+  decode(src: Uint8Array, offset: number, dst: Int16Array, n: number): void;
+  encode(src: Int16Array, dst: Uint8Array, n: number): number;
+  bytesPerSample: number;
+}
+
+function tableDecoder(table: Readonly<Int16Array>): Codec['decode'] {
+  return (src, offset, dst, n) => {
+    for (let i = 0; i < n; i++) dst[i] = table[src[offset + i]];
+  };
+}
+
+/** RFC 3551 §4.5.11: L16 is big-endian. */
+function l16At(src: Uint8Array, offset: number, dst: Int16Array, n: number): void {
+  for (let i = 0, j = offset; i < n; i++, j += 2) dst[i] = (src[j] << 8) | src[j + 1];
+}
+
+function codecFor(spec: CodecSpec): Codec {
+  const name = spec.name.toUpperCase();
+  if ((spec.channels ?? 1) !== 1) throw new Error(`only mono audio is supported (got ${spec.channels} channels)`);
+  if (name === 'PCMU') return { decode: tableDecoder(ULAW_DECODE), encode: pcmuEncodeInto, bytesPerSample: 1 };
+  if (name === 'PCMA') return { decode: tableDecoder(ALAW_DECODE), encode: pcmaEncodeInto, bytesPerSample: 1 };
+  if (name === 'L16') return { decode: l16At, encode: l16EncodeInto, bytesPerSample: 2 };
+  throw new Error(`codec ${spec.name} is not supported by the media engine`);
+}
+
+interface PlayOp {
+  id: number;
+  source: AudioSource;
+  bargeIn?: 'dtmf' | 'speech' | 'any';
+}
+
+interface RecordOp {
+  id: number;
+  rec: RecorderLike;
+  channels: 1 | 2;
+}
+
+function bindSocket(port: number, address: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4' });
+    const onError = (err: Error) => { s.close(); reject(err); };
+    s.once('error', onError);
+    s.bind(port, address, () => {
+      s.off('error', onError);
+      resolve(s);
+    });
+  });
+}
+
+export class RtpEndpoint {
+  readonly localPort: number;
+  readonly localRtcpPort: number;
+  private codecSpec: CodecSpec;
+  private codec: Codec;
+  private tePt: number | undefined;
+  private teRate: number;
+  private direction: MediaDirection;
+  private readonly rtcpMux: boolean;
+  private remote: RemoteSpec | undefined;
+  private readonly rtpTimeoutMs: number;
+  private readonly sendSilence: boolean;
+  closed = false;
+
+  // Outbound stream state (RFC 3550 §5.1: random initial seq, timestamp, SSRC).
+  readonly ssrc = randomInt(1, 0xffffffff);
+  private seq = randomInt(0, 0xffff);
+  private ts = randomInt(0, 0xffffffff);
+  private marker = true;
+  private readonly sendBufs: Buffer[] = [];
+  private sendIdx = 0;
+  private readonly payloadBuf: Uint8Array;
+  private readonly cname: string;
+
+  // Inbound.
+  private readonly header = new RtpHeader();
+  private readonly latch = new RtpLatch();
+  private stats: ReceiverStats;
+  private remoteSsrc: number | undefined;
+  private ring: InboundRing;
+  private lastRtpMs: number;
+  private timeoutFired = false;
+  /** This tick's inbound frame (copied out of the ring) and whether it holds audio. */
+  inFrame: Int16Array;
+  inHave = false;
+  private inTs = 0;
+  private readonly outFrame: Int16Array;
+  private readonly zero: Int16Array;
+
+  // Features.
+  private readonly detectors: DtmfDetectors;
+  private readonly dtmfSender: DtmfSender;
+  private vad: VadLike | undefined;
+  private play: PlayOp | undefined;
+  private record: RecordOp | undefined;
+  private echo = false;
+  /** The bridged endpoint (same worker): we send what it receives. */
+  peer: RtpEndpoint | undefined;
+
+  private readonly counters = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, ignored: 0, ssrcChanges: 0, rtcpIn: 0, rtcpOut: 0, silenceFrames: 0 };
+  private rtt: number | undefined;
+  private remoteLost: number | undefined;
+  private remoteJitter: number | undefined;
+  private nextRtcpMs: number;
+
+  private constructor(
+    private readonly rtpSocket: Socket,
+    private readonly rtcpSocket: Socket | undefined,
+    opts: EndpointOptions,
+    private readonly host: EndpointHost,
+    nowMs: number,
+  ) {
+    this.localPort = rtpSocket.address().port;
+    this.localRtcpPort = rtcpSocket ? rtcpSocket.address().port : this.localPort;
+    this.rtcpMux = rtcpSocket === undefined;
+    if ((opts.ptime ?? 20) !== 20) throw new Error('only ptime 20 is supported');
+    this.codecSpec = opts.codec;
+    this.codec = codecFor(opts.codec);
+    this.tePt = opts.telephoneEvent?.payloadType;
+    this.teRate = opts.telephoneEvent?.clockRate ?? opts.codec.clockRate;
+    this.direction = opts.direction ?? 'sendrecv';
+    this.rtpTimeoutMs = (opts.rtpTimeoutS ?? 30) * 1000;
+    this.sendSilence = opts.sendSilence ?? true;
+    const n = frameSamples(opts.codec.clockRate);
+    this.inFrame = new Int16Array(n);
+    this.outFrame = new Int16Array(n);
+    this.zero = new Int16Array(n);
+    this.ring = new InboundRing(n);
+    this.stats = new ReceiverStats({ clockRate: opts.codec.clockRate });
+    const maxPayload = n * 2;
+    this.payloadBuf = new Uint8Array(maxPayload);
+    for (let i = 0; i < SEND_BUFFERS; i++) this.sendBufs.push(Buffer.alloc(12 + maxPayload));
+    this.cname = `sb-${this.ssrc.toString(16)}`;
+    this.detectors = new DtmfDetectors((ev) => this.onDtmf(ev), this.teRate);
+    this.detectors.configure({ rfc4733: true, inband: false, audioRate: opts.codec.clockRate });
+    this.dtmfSender = new DtmfSender(this.teRate);
+    this.lastRtpMs = nowMs;
+    this.nextRtcpMs = nowMs + RTCP_INTERVAL_MS * (0.5 + Math.random());
+    this.setRemote(opts.remote, nowMs);
+    rtpSocket.on('message', (msg, rinfo) => this.onRtpSocket(msg, rinfo.address, rinfo.port));
+    rtpSocket.on('error', () => {});
+    rtcpSocket?.on('message', (msg, rinfo) => this.onRtcp(msg, rinfo.address));
+    rtcpSocket?.on('error', () => {});
+  }
+
+  /**
+   * Bind sockets and create the endpoint. `rtpPort` even (RFC 3550 §11) with RTCP on
+   * rtpPort + 1, or one port with rtcp-mux. Throws (EADDRINUSE …) when a port is taken.
+   */
+  static async open(rtpPort: number, bindAddress: string, opts: EndpointOptions, host: EndpointHost, nowMs: number): Promise<RtpEndpoint> {
+    codecFor(opts.codec); // validate before binding anything
+    const mux = opts.rtcpMux ?? opts.remote?.rtcpMux ?? false;
+    const rtp = await bindSocket(rtpPort, bindAddress);
+    let rtcp: Socket | undefined;
+    if (!mux) {
+      try {
+        rtcp = await bindSocket(rtpPort === 0 ? 0 : rtpPort + 1, bindAddress);
+      } catch (err) {
+        rtp.close();
+        throw err;
+      }
+    }
+    return new RtpEndpoint(rtp, rtcp, opts, host, nowMs);
+  }
+
+  private now(): number {
+    return Number(process.hrtime.bigint()) / 1e6;
+  }
+
+  private setRemote(remote: RemoteSpec | undefined, nowMs: number): void {
+    this.remote = remote;
+    this.latch.reset(remote?.address, remote?.port ?? 0, nowMs);
+  }
+
+  // ---- commands ----------------------------------------------------------------------------
+
+  update(u: EndpointUpdate): void {
+    const now = this.now();
+    if (u.codec) {
+      const c = codecFor(u.codec);
+      if (u.codec.clockRate !== this.codecSpec.clockRate) throw new Error('changing the media rate mid-call is not supported');
+      this.codec = c;
+      this.codecSpec = u.codec;
+    }
+    if (u.telephoneEvent) {
+      this.tePt = u.telephoneEvent.payloadType;
+    }
+    if (u.direction) this.direction = u.direction;
+    if (u.remote && (u.remote.address !== this.remote?.address || u.remote.port !== this.remote?.port)) {
+      this.setRemote(u.remote, now);
+      this.marker = true;
+    } else if (u.remote) {
+      this.remote = u.remote;
+    }
+  }
+
+  /** Start playing `source` as operation `opId`; a play already running is cancelled. */
+  startPlay(opId: number, source: AudioSource, bargeIn?: 'dtmf' | 'speech' | 'any'): void {
+    if (source.rate !== this.codecSpec.clockRate) {
+      source.close();
+      throw new Error(`source rate ${source.rate} Hz differs from the media rate ${this.codecSpec.clockRate} Hz`);
+    }
+    this.stopPlay('cancelled');
+    this.play = { id: opId, source, bargeIn };
+  }
+
+  startRecord(opId: number, rec: RecorderLike, channels: 1 | 2): void {
+    void this.stopRecord('cancelled');
+    this.record = { id: opId, rec, channels };
+  }
+
+  /** Cancel operation `opId` if it runs here; false if unknown (already done). */
+  cancel(opId: number): boolean {
+    if (this.play?.id === opId) {
+      this.stopPlay('cancelled');
+      return true;
+    }
+    if (this.record?.id === opId) {
+      void this.stopRecord('cancelled');
+      return true;
+    }
+    return false;
+  }
+
+  stopAll(): void {
+    this.stopPlay('cancelled');
+    void this.stopRecord('cancelled');
+  }
+
+  sendDtmf(digits: string, durationMs: number, done: () => void): void {
+    if (this.tePt === undefined) throw new Error('telephone-event was not negotiated');
+    this.dtmfSender.enqueue({ digits, durationMs, gapMs: 60, done });
+  }
+
+  injectDtmf(digit: string, durationMs = 0): void {
+    this.detectors.injectInfo(digit, durationMs);
+  }
+
+  detect(opts: DetectOptions, vad?: VadLike): void {
+    this.detectors.configure({ rfc4733: opts.rfc4733 ?? true, inband: opts.inband ?? false, audioRate: this.codecSpec.clockRate });
+    if (!opts.vad) {
+      this.vad?.close();
+      this.vad = undefined;
+    } else if (vad) {
+      this.vad?.close();
+      this.vad = vad;
+    }
+  }
+
+  setEcho(on: boolean): void {
+    this.echo = on;
+  }
+
+  get mediaRate(): number {
+    return this.codecSpec.clockRate;
+  }
+
+  getStats(): EndpointStats {
+    const c = this.counters;
+    const target = this.latch.target();
+    return {
+      packetsIn: c.packetsIn, bytesIn: c.bytesIn, packetsOut: c.packetsOut, bytesOut: c.bytesOut,
+      lost: Math.max(0, this.stats.cumulativeLost),
+      jitterMs: (this.stats.jitter * 1000) / this.codecSpec.clockRate,
+      ...(this.rtt !== undefined ? { rttMs: this.rtt } : {}),
+      ...(this.remoteLost !== undefined ? { remoteLost: this.remoteLost } : {}),
+      ...(this.remoteJitter !== undefined ? { remoteJitterMs: this.remoteJitter } : {}),
+      latch: this.latch.state,
+      ...(target ? { sendingTo: target } : {}),
+      rejectedPackets: this.latch.rejected,
+      ignoredPackets: c.ignored,
+      ssrcChanges: c.ssrcChanges,
+      rtcpIn: c.rtcpIn, rtcpOut: c.rtcpOut,
+      silenceFrames: c.silenceFrames,
+    };
+  }
+
+  /** Close sockets and end every operation. Idempotent. */
+  async close(reason = 'closed'): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopPlay('cancelled');
+    const rec = this.stopRecord('cancelled');
+    this.dtmfSender.clear();
+    this.vad?.close();
+    this.vad = undefined;
+    if (this.peer) {
+      this.peer.peer = undefined;
+      this.peer = undefined;
+    }
+    // RFC 3550 §6.6: say goodbye so the peer can stop expecting us.
+    if (this.counters.packetsOut > 0) this.sendRtcp(true);
+    this.rtpSocket.close();
+    this.rtcpSocket?.close();
+    await rec;
+    this.host.emit('closed', { reason });
+  }
+
+  private stopPlay(reason: OperationResult['reason'], error?: string): void {
+    const p = this.play;
+    if (!p) return;
+    this.play = undefined;
+    p.source.close();
+    this.host.opDone(p.id, error ? { reason, error } : { reason });
+  }
+
+  private async stopRecord(reason: OperationResult['reason']): Promise<void> {
+    const r = this.record;
+    if (!r) return;
+    this.record = undefined;
+    try {
+      const res = await r.rec.close();
+      this.host.opDone(r.id, { reason, durationMs: res.durationMs });
+    } catch (err) {
+      this.host.opDone(r.id, { reason: 'error', error: (err as Error).message });
+    }
+  }
+
+  private onDtmf(ev: DtmfEventData): void {
+    this.host.emit('dtmf', ev);
+    const b = this.play?.bargeIn;
+    if (b === 'dtmf' || b === 'any') this.stopPlay('barge-in');
+  }
+
+  // ---- receive path (socket events) --------------------------------------------------------
+
+  private onRtpSocket(msg: Buffer, address: string, port: number): void {
+    if (this.closed) return;
+    if (this.rtcpMux && isRtcp(msg)) {
+      this.onRtcp(msg, address);
+      return;
+    }
+    this.onRtp(msg, address, port, this.now());
+  }
+
+  /** One datagram on the RTP port (public for tests that inject packets without sockets). */
+  onRtp(msg: Uint8Array, address: string, port: number, nowMs: number): void {
+    const h = this.header;
+    if (parseRtpHeader(msg, h) !== undefined) {
+      this.counters.ignored++;
+      return;
+    }
+    const pt = h.payloadType;
+    const audio = pt === this.codecSpec.payloadType;
+    const te = pt === this.tePt;
+    if (!audio && !te) {
+      // Comfort noise (PT 13) and anything unexpected: ignored, but CN from our peer still
+      // proves it is alive (silence suppression must not trigger the RTP timeout).
+      this.counters.ignored++;
+      const t = this.latch.target();
+      if (pt === PT_CN && this.latch.state !== 'waiting' && t && t.address === address && t.port === port) this.lastRtpMs = nowMs;
+      return;
+    }
+    if (this.latch.check(address, port, nowMs) === 'reject') return;
+    this.counters.packetsIn++;
+    this.counters.bytesIn += msg.length;
+    this.lastRtpMs = nowMs;
+    this.timeoutFired = false;
+    if (this.remoteSsrc !== h.ssrc) {
+      // A new source (restart, re-INVITE to another box, DTMF from a different generator): start over.
+      if (this.remoteSsrc !== undefined) this.counters.ssrcChanges++;
+      this.remoteSsrc = h.ssrc;
+      this.ring.reset();
+    }
+    this.stats.update(h.ssrc, h.sequenceNumber, h.timestamp, nowMs);
+    if (this.direction === 'sendonly' || this.direction === 'inactive') return;
+    if (te) {
+      this.detectors.onTelephoneEvent(h.timestamp, h.marker, msg.subarray(h.payloadOffset, h.payloadOffset + h.payloadLength), nowMs);
+      return;
+    }
+    const slot = this.ring.slot(h.sequenceNumber);
+    if (!slot) return;
+    const samples = Math.min(slot.length, Math.floor(h.payloadLength / this.codec.bytesPerSample));
+    this.codec.decode(msg, h.payloadOffset, slot, samples);
+    if (samples < slot.length) slot.fill(0, samples);
+  }
+
+  private onRtcp(msg: Buffer, address: string): void {
+    if (this.closed) return;
+    const target = this.latch.target();
+    if (!target || address !== target.address) return;
+    let packets: RtcpPacket[];
+    try {
+      packets = parseRtcp(msg);
+    } catch {
+      return;
+    }
+    this.counters.rtcpIn++;
+    const now = this.host.wallNow();
+    for (const p of packets) {
+      if (p.type !== 'sr' && p.type !== 'rr') continue;
+      if (p.type === 'sr' && p.ssrc === this.remoteSsrc) this.stats.onSenderReport(p.ntpMsw, p.ntpLsw, now);
+      for (const b of p.reports) {
+        if (b.ssrc !== this.ssrc) continue;
+        // RFC 3550 §6.4.1: RTT = A − LSR − DLSR.
+        const rtt = roundTripMs(ntpMiddleFromUnixMs(now), b.lsr, b.dlsr);
+        if (rtt !== undefined) this.rtt = rtt;
+        this.remoteLost = b.cumulativeLost;
+        this.remoteJitter = (b.jitter * 1000) / this.codecSpec.clockRate;
+      }
+    }
+  }
+
+  // ---- tick phase 1: inbound ---------------------------------------------------------------
+
+  /** Take this tick's inbound frame from the ring and feed detectors, VAD and the recorder. */
+  pullInbound(nowMs: number): void {
+    if (this.closed) return;
+    const f = this.ring.next();
+    if (f) {
+      this.inFrame.set(f);
+      this.inHave = true;
+      this.inTs = (this.inTs + this.inFrame.length) >>> 0;
+      this.detectors.onAudio(this.inFrame, this.inTs);
+      if (this.vad) {
+        const v = this.vad.process(this.inFrame);
+        if (v) this.onVad(v);
+      }
+    } else {
+      this.inHave = false;
+    }
+    this.detectors.tick(nowMs);
+    if (!this.timeoutFired && nowMs - this.lastRtpMs >= this.rtpTimeoutMs) {
+      this.timeoutFired = true;
+      this.host.emit('rtpTimeout', { silentMs: Math.round(nowMs - this.lastRtpMs) });
+    }
+  }
+
+  private onVad(v: 'speech-start' | 'speech-end'): void {
+    this.host.emit('speech', { state: v === 'speech-start' ? 'start' : 'end' });
+    const b = this.play?.bargeIn;
+    if (v === 'speech-start' && (b === 'speech' || b === 'any')) this.stopPlay('barge-in');
+  }
+
+  // ---- tick phase 2: outbound --------------------------------------------------------------
+
+  /** Produce and send this tick's frame (or DTMF packets), record, and send RTCP when due. */
+  pushOutbound(nowMs: number): void {
+    if (this.closed) return;
+    const out = this.produce();
+    if (this.record) {
+      const r = this.record;
+      const heard = this.inHave ? this.inFrame : this.zero;
+      if (r.channels === 2) r.rec.writeStereo(heard, out ?? this.zero);
+      else r.rec.writeMono(heard);
+      if (r.rec.isTruncated) void this.stopRecord('finished');
+    }
+    const target = this.latch.target();
+    const canSend = target !== undefined && (this.direction === 'sendrecv' || this.direction === 'sendonly');
+    if (canSend) {
+      const te = this.tePt !== undefined ? this.dtmfSender.next(nowMs, this.ts) : undefined;
+      if (te) {
+        for (const p of te) {
+          this.payloadBuf.set(p.payload);
+          this.sendPacket(target, this.tePt!, p.marker, p.timestamp, p.payload.length);
+        }
+        this.marker = true; // audio after an event starts a new talkspurt
+      } else if (out || this.sendSilence) {
+        const frame = out ?? this.zero;
+        if (!out) this.counters.silenceFrames++;
+        const n = this.codec.encode(frame, this.payloadBuf, frame.length);
+        this.sendPacket(target, this.codecSpec.payloadType, this.marker, this.ts, n * this.codec.bytesPerSample);
+        this.marker = false;
+      } else {
+        this.marker = true; // silence suppressed: the next audio starts a talkspurt (RFC 3551 §4.1)
+      }
+    }
+    this.ts = (this.ts + this.outFrame.length) >>> 0;
+    if (nowMs >= this.nextRtcpMs) {
+      // RFC 3550 §6.2: randomize the interval (0.5–1.5 ×) so reports of many calls do not align.
+      this.nextRtcpMs = nowMs + RTCP_INTERVAL_MS * (0.5 + Math.random());
+      if (target) this.sendRtcp(false);
+    }
+  }
+
+  /** This tick's outbound audio, or undefined for "nothing to say". */
+  private produce(): Int16Array | undefined {
+    if (this.play) {
+      const ok = this.play.source.read(this.outFrame);
+      if (!ok) {
+        this.stopPlay('finished');
+        return undefined;
+      }
+      return this.outFrame;
+    }
+    if (this.peer) return this.peer.inHave ? this.peer.inFrame : undefined;
+    if (this.echo && this.inHave) return this.inFrame;
+    return undefined;
+  }
+
+  private sendPacket(target: { address: string; port: number }, pt: number, marker: boolean, ts: number, payloadLength: number): void {
+    const buf = this.sendBufs[this.sendIdx];
+    this.sendIdx = (this.sendIdx + 1) % SEND_BUFFERS;
+    const len = writeRtp({ marker, payloadType: pt, sequenceNumber: this.seq, timestamp: ts, ssrc: this.ssrc }, this.payloadBuf.subarray(0, payloadLength), buf);
+    this.seq = (this.seq + 1) & 0xffff;
+    this.rtpSocket.send(buf, 0, len, target.port, target.address);
+    this.counters.packetsOut++;
+    this.counters.bytesOut += len;
+  }
+
+  /** RFC 3550 §6.4: SR when we have sent, else RR; one report block about the peer; SDES CNAME (§6.1); BYE when closing. */
+  private sendRtcp(bye: boolean): void {
+    const target = this.latch.target();
+    if (!target) return;
+    const wall = this.host.wallNow();
+    const reports = this.remoteSsrc !== undefined && this.stats.received > 0 ? [this.stats.report(wall)] : [];
+    const packets: RtcpPacket[] = [];
+    if (this.counters.packetsOut > 0) {
+      const ntp = ntpFromUnixMs(wall);
+      packets.push({ type: 'sr', ssrc: this.ssrc, ntpMsw: ntp.msw, ntpLsw: ntp.lsw, rtpTimestamp: this.ts, packetCount: this.counters.packetsOut, octetCount: this.counters.bytesOut - 12 * this.counters.packetsOut, reports });
+    } else {
+      packets.push({ type: 'rr', ssrc: this.ssrc, reports });
+    }
+    packets.push({ type: 'sdes', chunks: [{ ssrc: this.ssrc, items: [{ type: 1, text: this.cname }] }] });
+    if (bye) packets.push({ type: 'bye', ssrcs: [this.ssrc] });
+    const buf = buildRtcp(packets);
+    let port: number;
+    if (this.rtcpMux || this.remote?.rtcpMux) port = target.port;
+    else if (this.latch.state === 'latched' || this.remote?.rtcpPort === undefined) port = target.port + 1;
+    else port = this.remote.rtcpPort;
+    (this.rtcpSocket ?? this.rtpSocket).send(buf, port, target.address);
+    this.counters.rtcpOut++;
+  }
+}

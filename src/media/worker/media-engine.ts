@@ -1,0 +1,247 @@
+/**
+ * The media engine on the main thread: starts the media workers (default one per core), puts
+ * each new endpoint in the least-loaded worker (or next to another endpoint, for bridging),
+ * leases its RTP port(s) from the configured range, and routes commands, operation results and
+ * events between handles and workers.
+ *
+ * Close cascade (the order matters and is tested): engine.close() → every worker closes its
+ * endpoints (sockets closed, operations cancelled) → every handle is marked closed ('closed'
+ * emitted, commands reject) → workers exit → ports return to the pool. A worker that dies on
+ * its own closes just its handles the same way; the engine keeps serving with the others.
+ *
+ * ```
+ *  starting ──workers ready──▶ running ──close()──▶ closing ──▶ closed
+ * ```
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { nullLogger, type Logger } from '../../lib/index.ts';
+import type { EndpointOptions } from '../engine/index.ts';
+import { MediaClosedError, MediaEndpointHandle, type HandleTransport } from './media-endpoint-handle.ts';
+import { PortAllocator } from './port-allocator.ts';
+import type { CreatedEndpoint, EndpointCommand, MainToWorker, WorkerLoad, WorkerToMain } from './protocol.ts';
+
+export interface MediaEngineOptions {
+  /** Worker threads. Default os.availableParallelism(). */
+  workers?: number;
+  /** RTP port range, inclusive. */
+  portMin: number;
+  portMax: number;
+  /** Address the RTP sockets bind to (e.g. '0.0.0.0' or '127.0.0.1'). */
+  bindAddress: string;
+  /** Default: no logging. */
+  logger?: Logger;
+  /** Directory for the URL prompt cache. Default none (URL prompts are not cached on disk). */
+  cacheDir?: string;
+}
+
+export interface CreateEndpointOptions extends EndpointOptions {
+  /** Put the new endpoint in the same worker as this one (needed to bridge them). Default: least-loaded worker. */
+  near?: MediaEndpointHandle;
+}
+
+type EngineState = 'running' | 'closing' | 'closed';
+
+/** How many times createEndpoint tries the next port when one is taken by another process. */
+const BIND_ATTEMPTS = 20;
+
+class WorkerProxy {
+  private nextReq = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  readonly handles = new Map<number, MediaEndpointHandle>();
+  alive = true;
+
+  constructor(readonly index: number, readonly worker: Worker, private readonly onGone: (p: WorkerProxy, err?: Error) => void) {
+    worker.on('message', (m: WorkerToMain) => this.onMessage(m));
+    worker.on('error', (err) => this.gone(err));
+    worker.on('exit', () => this.gone());
+  }
+
+  request(build: (req: number) => MainToWorker): Promise<unknown> {
+    if (!this.alive) return Promise.reject(new MediaClosedError());
+    const req = this.nextReq++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(req, { resolve, reject });
+      this.worker.postMessage(build(req));
+    });
+  }
+
+  private onMessage(m: WorkerToMain): void {
+    switch (m.t) {
+      case 'reply': {
+        const p = this.pending.get(m.req);
+        if (!p) return;
+        this.pending.delete(m.req);
+        if (m.ok) p.resolve(m.value);
+        else p.reject(m.code === 'CLOSED' ? new MediaClosedError() : Object.assign(new Error(m.error), m.code ? { code: m.code } : {}));
+        return;
+      }
+      case 'opDone':
+        this.handles.get(m.ep)?.completeOp(m.op, m.result);
+        return;
+      case 'event': {
+        const h = this.handles.get(m.ep);
+        if (!h) return;
+        if (m.name === 'closed') {
+          this.handles.delete(m.ep);
+          h.markClosed(m.data.reason);
+          this.onEndpointClosed(h);
+        } else {
+          (h.emit as (n: string, d: unknown) => boolean)(m.name, m.data);
+        }
+        return;
+      }
+      case 'ready':
+        return;
+    }
+  }
+
+  onEndpointClosed: (h: MediaEndpointHandle) => void = () => {};
+
+  private gone(err?: Error): void {
+    if (!this.alive) return;
+    this.alive = false;
+    for (const p of this.pending.values()) p.reject(new MediaClosedError());
+    this.pending.clear();
+    for (const h of this.handles.values()) {
+      h.markClosed('worker exited');
+      this.onEndpointClosed(h);
+    }
+    this.handles.clear();
+    this.onGone(this, err);
+  }
+}
+
+export class MediaEngine {
+  private state: EngineState = 'running';
+  private readonly ports: PortAllocator;
+  private nextEp = 1;
+  private nextOp = 1;
+  private readonly logger: Logger;
+
+  private constructor(private readonly workers: WorkerProxy[], opts: MediaEngineOptions) {
+    this.ports = new PortAllocator(opts.portMin, opts.portMax);
+    this.logger = opts.logger ?? nullLogger;
+    for (const w of workers) w.onEndpointClosed = (h) => this.ports.release(h.localPort);
+  }
+
+  static async start(opts: MediaEngineOptions): Promise<MediaEngine> {
+    const n = Math.max(1, opts.workers ?? availableParallelism());
+    const logger = opts.logger ?? nullLogger;
+    const entry = new URL('./worker-entry.mjs', import.meta.url);
+    const proxies: WorkerProxy[] = [];
+    let engine: MediaEngine | undefined;
+    await Promise.all(Array.from({ length: n }, (_, i) => new Promise<void>((resolve, reject) => {
+      const worker = new Worker(entry, {
+        workerData: { workerIndex: i, bindAddress: opts.bindAddress, ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) },
+        name: `media-${i}`,
+      });
+      const p = new WorkerProxy(i, worker, (proxy, err) => {
+        if (engine && engine.state === 'running') logger.error({ err, worker: proxy.index }, 'media worker exited');
+      });
+      proxies.push(p);
+      const onReady = (m: WorkerToMain) => {
+        if (m.t !== 'ready') return;
+        worker.off('message', onReady);
+        resolve();
+      };
+      worker.on('message', onReady);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`media worker ${i} exited with code ${code} while starting`)));
+    }))).catch(async (err: unknown) => {
+      await Promise.all(proxies.map((p) => p.worker.terminate()));
+      throw err;
+    });
+    engine = new MediaEngine(proxies, opts);
+    return engine;
+  }
+
+  get workerCount(): number {
+    return this.workers.filter((w) => w.alive).length;
+  }
+
+  /** Endpoints open now, over all workers. */
+  get endpointCount(): number {
+    return this.workers.reduce((n, w) => n + w.handles.size, 0);
+  }
+
+  /** Ports leased now (one per endpoint). */
+  get portsInUse(): number {
+    return this.ports.inUse;
+  }
+
+  private transport(w: WorkerProxy): HandleTransport {
+    return {
+      command: (ep: number, cmd: EndpointCommand) => w.request((req) => ({ t: 'cmd', req, ep, cmd })),
+      nextOpId: () => this.nextOp++,
+    };
+  }
+
+  /** Create an endpoint bound to a fresh port (pair) in the least-loaded worker, or `near` another one. */
+  async createEndpoint(opts: CreateEndpointOptions): Promise<MediaEndpointHandle> {
+    if (this.state !== 'running') throw new MediaClosedError();
+    const { near, ...epOpts } = opts;
+    let w: WorkerProxy | undefined;
+    if (near) {
+      w = this.workers[near.workerIndex];
+      if (!w?.alive || near.closed) throw new MediaClosedError();
+    } else {
+      for (const x of this.workers) if (x.alive && (!w || x.handles.size < w.handles.size)) w = x;
+    }
+    if (!w) throw new Error('no media worker is running');
+    let lastErr: Error | undefined;
+    for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
+      const port = this.ports.lease();
+      if (port === undefined) throw Object.assign(new Error('RTP port range exhausted'), { code: 'RTP_PORTS_EXHAUSTED' });
+      const ep = this.nextEp++;
+      try {
+        const created = (await w.request((req) => ({ t: 'create', req, ep, port, opts: epOpts }))) as CreatedEndpoint;
+        const h = new MediaEndpointHandle(ep, w.index, created.localPort, created.localRtcpPort, created.ssrc, this.transport(w));
+        if (this.state !== 'running') {
+          // close() ran while we were binding: do not leak the endpoint.
+          await h.close();
+          throw new MediaClosedError();
+        }
+        w.handles.set(ep, h);
+        return h;
+      } catch (err) {
+        const e = err as Error & { code?: string };
+        if (e.code !== 'EADDRINUSE' && e.code !== 'EACCES') {
+          this.ports.release(port);
+          throw err;
+        }
+        // Taken by someone else: keep it leased (so we do not retry it soon) and try the next.
+        this.logger.warn({ port, err: e.message }, 'RTP port unavailable, trying the next');
+        lastErr = e;
+      }
+    }
+    throw lastErr ?? new Error('could not bind an RTP port');
+  }
+
+  /** Per-worker load and ticker health (for metrics and benchmarks). */
+  async load(): Promise<WorkerLoad[]> {
+    return Promise.all(this.workers.filter((w) => w.alive).map((w) => w.request((req) => ({ t: 'load', req })) as Promise<WorkerLoad>));
+  }
+
+  /** Close every endpoint, then stop the workers. Idempotent. */
+  async close(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'closing';
+    await Promise.all(this.workers.map(async (w) => {
+      if (!w.alive) return;
+      try {
+        await w.request((req) => ({ t: 'shutdown', req }));
+      } catch {
+        // Already gone.
+      }
+      // Endpoints that did not report 'closed' (worker stuck) are closed here.
+      for (const h of w.handles.values()) {
+        h.markClosed('engine closed');
+        this.ports.release(h.localPort);
+      }
+      w.handles.clear();
+      await w.worker.terminate();
+    }));
+    this.state = 'closed';
+  }
+}

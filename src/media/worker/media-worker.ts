@@ -1,0 +1,203 @@
+/**
+ * The body of one media worker thread: it owns RTP endpoints (their sockets) and the worker's
+ * single Ticker, and executes the commands of protocol.ts. Each tick runs two phases over all
+ * endpoints — inbound (ring → detectors/VAD/recorder) then outbound (player/bridge/echo →
+ * encode → send) — so bridged endpoints hear each other's frame of the same tick.
+ * It must never throw out of a message handler: every request gets exactly one reply.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { AudioSource } from '../audio.ts';
+import { FallbackPlaylist, RtpEndpoint, Ticker, type EndpointHost, type PlaySpec, type VadLike } from '../engine/index.ts';
+import { WavRecorder } from '../record/index.ts';
+import type { EndpointCommand, MainToWorker, WorkerInit, WorkerLoad, WorkerToMain } from './protocol.ts';
+
+const port = parentPort;
+if (!port) throw new Error('media-worker must run in a worker thread');
+const init = workerData as WorkerInit;
+
+const endpoints = new Map<number, RtpEndpoint>();
+let tickSumUs = 0;
+let tickMaxUs = 0;
+let tickCount = 0;
+
+const ticker = new Ticker({
+  onTick: (due) => {
+    const t0 = process.hrtime.bigint();
+    for (const ep of endpoints.values()) ep.pullInbound(due);
+    for (const ep of endpoints.values()) ep.pushOutbound(due);
+    const us = Number(process.hrtime.bigint() - t0) / 1000;
+    tickSumUs += us;
+    tickCount++;
+    if (us > tickMaxUs) tickMaxUs = us;
+  },
+});
+
+function post(msg: WorkerToMain): void {
+  port!.postMessage(msg);
+}
+
+function hostFor(id: number): EndpointHost {
+  return {
+    emit: (name, data) => post({ t: 'event', ep: id, name, data } as WorkerToMain),
+    opDone: (op, result) => post({ t: 'opDone', ep: id, op, result }),
+    wallNow: () => Date.now(),
+  };
+}
+
+// ---- optional modules built by other parts of the media layer, loaded when present ----------
+
+interface PlayersModule {
+  openPlaylist(specs: PlaySpec[], rate: number, opts?: { loop?: number; cache?: unknown }): Promise<AudioSource>;
+  PromptCache?: new (opts: { dir: string }) => unknown;
+}
+let players: Promise<{ mod: PlayersModule; cache?: unknown } | undefined> | undefined;
+function loadPlayers(): Promise<{ mod: PlayersModule; cache?: unknown } | undefined> {
+  players ??= import(new URL('../play/index.ts', import.meta.url).href).then(
+    (m: Partial<PlayersModule>) => {
+      if (typeof m.openPlaylist !== 'function') return undefined;
+      const mod = m as PlayersModule;
+      const cache = init.cacheDir && mod.PromptCache ? new mod.PromptCache({ dir: init.cacheDir }) : undefined;
+      return { mod, cache };
+    },
+    () => undefined,
+  );
+  return players;
+}
+
+async function openSource(specs: PlaySpec[], rate: number, loop: number): Promise<AudioSource> {
+  const p = await loadPlayers();
+  if (p) return p.mod.openPlaylist(specs, rate, { loop, ...(p.cache ? { cache: p.cache } : {}) });
+  return new FallbackPlaylist(specs, rate, loop);
+}
+
+interface VadModule {
+  Vad?: { create(opts: { rate: 8000 | 16000 | 32000 | 48000 }): Promise<VadLike> };
+}
+async function createVad(rate: number): Promise<VadLike> {
+  const m = (await import(new URL('../dsp/index.ts', import.meta.url).href)) as VadModule;
+  if (!m.Vad) throw new Error('VAD is not available (src/media/dsp has no Vad yet)');
+  if (rate !== 8000 && rate !== 16000 && rate !== 48000) throw new Error(`VAD does not support ${rate} Hz`);
+  return m.Vad.create({ rate });
+}
+
+// ---- commands ---------------------------------------------------------------------------------
+
+function load(): WorkerLoad {
+  return {
+    endpoints: endpoints.size,
+    ticks: ticker.stats.ticks,
+    skippedTicks: ticker.stats.skipped,
+    maxLateMs: ticker.stats.maxLateMs,
+    tickMeanUs: tickCount ? tickSumUs / tickCount : 0,
+    tickMaxUs,
+  };
+}
+
+async function command(id: number, ep: RtpEndpoint, cmd: EndpointCommand): Promise<unknown> {
+  switch (cmd.c) {
+    case 'update':
+      ep.update(cmd.update);
+      return undefined;
+    case 'play': {
+      const source = await openSource(cmd.specs, ep.mediaRate, cmd.opts.loop ?? 1);
+      if (ep.closed) {
+        source.close();
+        throw new Error('endpoint closed');
+      }
+      ep.startPlay(cmd.op, source, cmd.opts.bargeIn);
+      return undefined;
+    }
+    case 'cancel':
+      return ep.cancel(cmd.op);
+    case 'stopAll':
+      ep.stopAll();
+      return undefined;
+    case 'sendDtmf':
+      ep.sendDtmf(cmd.digits, cmd.durationMs, () => post({ t: 'opDone', ep: id, op: cmd.op, result: { reason: 'finished' } }));
+      return undefined;
+    case 'injectDtmf':
+      ep.injectDtmf(cmd.digit, cmd.durationMs);
+      return undefined;
+    case 'detect': {
+      const vad = cmd.opts.vad ? await createVad(ep.mediaRate) : undefined;
+      if (ep.closed) {
+        vad?.close();
+        throw new Error('endpoint closed');
+      }
+      ep.detect(cmd.opts, vad);
+      return undefined;
+    }
+    case 'record': {
+      const channels = cmd.opts.channels ?? 1;
+      const rec = WavRecorder.open(cmd.path, { rate: ep.mediaRate, channels, ...(cmd.opts.maxDurationMs ? { maxDurationMs: cmd.opts.maxDurationMs } : {}) });
+      ep.startRecord(cmd.op, rec, channels);
+      return undefined;
+    }
+    case 'connect': {
+      const other = endpoints.get(cmd.peer);
+      if (!other) throw Object.assign(new Error('the other endpoint is not in this worker'), { code: 'CROSS_WORKER' });
+      if (other === ep) throw new Error('an endpoint cannot be connected to itself');
+      // Each endpoint has at most one bridge partner: break the old pairs first.
+      if (ep.peer) ep.peer.peer = undefined;
+      if (other.peer) other.peer.peer = undefined;
+      ep.peer = other;
+      other.peer = ep;
+      return undefined;
+    }
+    case 'disconnect':
+      if (ep.peer) ep.peer.peer = undefined;
+      ep.peer = undefined;
+      return undefined;
+    case 'echo':
+      ep.setEcho(cmd.on);
+      return undefined;
+    case 'stats':
+      return ep.getStats();
+    case 'close':
+      endpoints.delete(id);
+      await ep.close('closed');
+      return undefined;
+  }
+}
+
+async function handle(msg: MainToWorker): Promise<void> {
+  try {
+    switch (msg.t) {
+      case 'create': {
+        const ep = await RtpEndpoint.open(msg.port, init.bindAddress, msg.opts, hostFor(msg.ep), Number(process.hrtime.bigint()) / 1e6);
+        endpoints.set(msg.ep, ep);
+        if (!ticker.isRunning) ticker.start();
+        post({ t: 'reply', req: msg.req, ok: true, value: { localPort: ep.localPort, localRtcpPort: ep.localRtcpPort, ssrc: ep.ssrc } });
+        return;
+      }
+      case 'cmd': {
+        const ep = endpoints.get(msg.ep);
+        if (!ep) {
+          post({ t: 'reply', req: msg.req, ok: false, error: 'endpoint closed', code: 'CLOSED' });
+          return;
+        }
+        const value = await command(msg.ep, ep, msg.cmd);
+        post({ t: 'reply', req: msg.req, ok: true, ...(value !== undefined ? { value: value as never } : {}) });
+        return;
+      }
+      case 'load':
+        post({ t: 'reply', req: msg.req, ok: true, value: load() });
+        return;
+      case 'shutdown': {
+        ticker.stop();
+        const all = [...endpoints.values()];
+        endpoints.clear();
+        await Promise.all(all.map((ep) => ep.close('engine closed')));
+        post({ t: 'reply', req: msg.req, ok: true });
+        port!.close();
+        return;
+      }
+    }
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    post({ t: 'reply', req: msg.req, ok: false, error: e.message, ...(e.code ? { code: e.code } : {}) });
+  }
+}
+
+port.on('message', (msg: MainToWorker) => void handle(msg));
+post({ t: 'ready' });
