@@ -15,4 +15,5 @@ export { PcmSource, SilenceSource } from './pcm-source.ts';
 export { decodeWav, readWavInfo, WAVE_FORMAT } from './wav-reader.ts';
 export type { DecodedWav, WavInfo } from './wav-reader.ts';
 export { resampleOnce } from './resample-once.ts';
+export { decodePrompt } from './prompt-loader.ts';
 export { fetchBounded } from './fetch-bounded.ts';
