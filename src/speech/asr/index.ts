@@ -1,0 +1,3 @@
+// Speech recognition: the local pocketsphinx engine for choices, keyword spotting.
+export * from './pocketsphinx-recognizer.ts';
+export { encodeWav16 } from './wav.ts';
