@@ -52,6 +52,8 @@ export interface SwitchboardMetrics {
   sipParseError(protocol: string): void;
   /** Count one ban issued by flood protection. */
   sipBan(): void;
+  /** Count one DTMF digit detected by the media engine, by source (rfc4733, inband, info). */
+  mediaDtmf(source: string): void;
   /** Set (or with undefined, clear) the callback a gauge reads at scrape time. */
   setProvider<K extends GaugeName>(name: K, fn: GaugeProviders[K] | undefined): void;
 }
@@ -96,6 +98,12 @@ export function createMetrics(opts: CreateMetricsOptions = {}): SwitchboardMetri
     name: 'sip_parse_errors_total',
     help: 'SIP messages that could not be parsed, by transport protocol.',
     labelNames: ['protocol'] as const,
+    registers: [registry],
+  });
+  const dtmfDigits = new Counter({
+    name: 'media_dtmf_digits_total',
+    help: 'DTMF digits detected by the media engine, by source (rfc4733, inband, info).',
+    labelNames: ['source'] as const,
     registers: [registry],
   });
   const bans = new Counter({ name: 'sip_bans_total', help: 'Source addresses banned by SIP flood protection.', registers: [registry] });
@@ -146,6 +154,9 @@ export function createMetrics(opts: CreateMetricsOptions = {}): SwitchboardMetri
     },
     sipBan() {
       bans.inc();
+    },
+    mediaDtmf(source) {
+      dtmfDigits.inc({ source: source === 'rfc4733' || source === 'inband' || source === 'info' ? source : 'other' });
     },
     setProvider(name, fn) {
       if (fn) (providers as Record<string, unknown>)[name] = fn;

@@ -1,6 +1,7 @@
 // The SIP service: starts the SIP stack on the configured ports, decides trust (trusted
 // sources pass; everyone else answers a digest challenge), runs the registrar, routes new
-// calls to their handler (the diagnostic targets for now), feeds the metrics, and drains on
+// calls to their handler (the diagnostic targets for now), runs the media engine (workers,
+// RTP) those calls use and closes it last, feeds the metrics, and drains on
 // shutdown: new INVITEs get 503 + Retry-After while active calls may finish until the
 // deadline; whatever is still up then is hung up with BYE before the sockets close.
 import { readFileSync } from 'node:fs';
@@ -9,8 +10,9 @@ import {
   type Binding, type BindingStore, type IncomingSession, type InviteSession, type SipRequest, type Source,
 } from '../sip/index.ts';
 import type { Logger } from '../lib/index.ts';
-import { runAnswerTarget } from './diagnostics/answer-target.ts';
-import { RtpPortPool } from './diagnostics/rtp-port-pool.ts';
+import { EventEmitter } from 'node:events';
+import { MediaEngine, type DtmfEventData, type MediaEndpointHandle } from '../media/index.ts';
+import { DIAGNOSTIC_TARGETS, runDiagnosticTarget, type DiagnosticKind } from './diagnostics/diagnostic-target.ts';
 import type { Service, ServiceContext } from './service.ts';
 
 /** Seconds a caller is told to wait (Retry-After) when we refuse calls while draining. */
@@ -22,6 +24,16 @@ const AUTHENTICATED_METHODS = ['INVITE', 'MESSAGE', 'OPTIONS', 'SUBSCRIBE', 'REF
 export interface SipServiceOptions {
   /** Where registrar bindings are kept; default the node's database (they survive a restart). */
   bindings?: BindingStore;
+  /** Media worker threads. Default os.availableParallelism(). */
+  mediaWorkers?: number;
+}
+
+/** What the diagnostic targets report, for tests and tools. */
+export interface DiagnosticEvents {
+  /** A call to a diagnostic target got its media endpoint. */
+  endpoint: [handle: MediaEndpointHandle, callId: string, target: DiagnosticKind];
+  /** A digit detected on a diagnostic call. */
+  dtmf: [ev: DtmfEventData, callId: string];
 }
 
 export class SipService implements Service {
@@ -31,19 +43,26 @@ export class SipService implements Service {
   private readonly sessions = new Set<InviteSession>();
   private readonly logger: Logger;
   private readonly trusted: IpMatcher;
-  private readonly rtpPorts: RtpPortPool;
+  private media: MediaEngine | undefined;
+  /** Endpoint and DTMF events of diagnostic calls (tests, tools). */
+  readonly diagnostics = new EventEmitter<DiagnosticEvents>();
   private registrar: Registrar | undefined;
 
   constructor(private readonly ctx: ServiceContext, private readonly opts: SipServiceOptions = {}) {
     this.logger = ctx.logger.child({ service: 'sip' });
     this.trusted = new IpMatcher(ctx.config.sip.trusted);
-    this.rtpPorts = new RtpPortPool(ctx.config.rtp.portMin, ctx.config.rtp.portMax);
   }
 
   /** The running stack (for tests and tools); throws before start. */
   get sip(): SipStack {
     if (!this.stack) throw new Error('SIP service not started');
     return this.stack;
+  }
+
+  /** The media engine (started with the service); throws before start. */
+  get mediaEngine(): MediaEngine {
+    if (!this.media) throw new Error('SIP service not started');
+    return this.media;
   }
 
   get ua(): SipStack['ua'] {
@@ -71,6 +90,13 @@ export class SipService implements Service {
         const password = users.get(username);
         return password === undefined ? undefined : { password };
       },
+    });
+    this.media = await MediaEngine.start({
+      portMin: config.rtp.portMin,
+      portMax: config.rtp.portMax,
+      bindAddress: config.bind,
+      logger: this.ctx.logger.child({ service: 'media' }),
+      ...(this.opts.mediaWorkers !== undefined ? { workers: this.opts.mediaWorkers } : {}),
     });
     const store = this.opts.bindings ?? this.ctx.store.registrations;
     this.registrar = new Registrar({ store, clock, authenticate: (req) => digest.check(req) });
@@ -141,13 +167,21 @@ export class SipService implements Service {
     session.once('terminated', () => this.sessions.delete(session));
     const user = session.request.requestUri.user;
     try {
-      switch (user) {
-        case 'answer':
-          runAnswerTarget(session, { publicHost: this.ctx.config.publicHost, ports: this.rtpPorts, clock: this.ctx.clock, logger: this.logger });
-          return;
-        default:
-          session.reject(404, 'Not Found');
+      if (this.media && DIAGNOSTIC_TARGETS.includes(user as DiagnosticKind)) {
+        runDiagnosticTarget(session, user as DiagnosticKind, {
+          publicHost: this.ctx.config.publicHost,
+          media: this.media,
+          clock: this.ctx.clock,
+          logger: this.logger,
+          onDtmf: (ev, callId) => {
+            this.ctx.metrics.mediaDtmf(ev.source);
+            this.diagnostics.emit('dtmf', ev, callId);
+          },
+          onEndpoint: (h, callId, kind) => this.diagnostics.emit('endpoint', h, callId, kind),
+        });
+        return;
       }
+      session.reject(404, 'Not Found');
     } catch (err) {
       this.logger.error({ err, callId: session.request.callId }, 'call handler failed');
       if (session.state === 'initial' || session.state === 'early') session.reject(500, 'Server Internal Error');
@@ -185,6 +219,8 @@ export class SipService implements Service {
       metrics.setProvider(name, undefined);
     }
     await this.stack?.close();
+    // Media last: calls are gone by now, so this only closes leftovers (and the workers).
+    await this.media?.close();
   }
 }
 
