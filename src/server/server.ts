@@ -13,6 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { Tenancy } from '../core/index.ts';
 import { buildHttpApp } from '../http/index.ts';
 import { systemClock, type Clock, type Logger } from '../lib/index.ts';
 import { openDatabase, type Store } from '../store/index.ts';
@@ -22,12 +23,16 @@ import { createLogger } from './logger.ts';
 import { createMetrics, type SwitchboardMetrics } from './metrics.ts';
 import type { Service, ServiceContext, ServiceFactory } from './service.ts';
 import { createSipService } from './sip-service.ts';
+import { mountNativeApi, startTenancy } from './native-api-wiring.ts';
+import { VERSION } from './version.ts';
+import { createEventsService } from './events-service.ts';
 
 export type ServerState = 'starting' | 'ready' | 'draining' | 'stopping' | 'stopped';
 
 /** The services every node runs, in start order. */
 export const DEFAULT_SERVICES: readonly ServiceFactory[] = [
   createSipService,
+  createEventsService,
 ];
 
 /** Extra time a service gets past the drain deadline before shutdown moves on without it. */
@@ -53,6 +58,7 @@ export class SwitchboardServer {
   private readonly clock: Clock;
   private readonly services: Service[] = [];
   private store: Store | undefined;
+  private tenancy: Tenancy | undefined;
   private stateValue: ServerState = 'starting';
   private listenedPort = 0;
   private stopReason?: string;
@@ -70,7 +76,9 @@ export class SwitchboardServer {
       metricsPublic: config.metrics.public,
       adminKey,
       readiness: () => this.readiness(),
+      openapi: { title: 'Switchboard API', version: VERSION },
     });
+    mountNativeApi(this.http, adminKey, () => this.tenancy);
   }
 
   /** Create everything, listen, start the services; resolves once the node is ready. */
@@ -88,7 +96,8 @@ export class SwitchboardServer {
       server.store = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ component: 'store' }) });
       await server.store.migrate();
       logger.info({ dialect: server.store.dialect }, 'store ready');
-      const ctx: ServiceContext = { config, logger, metrics: server.metrics, clock: server.clock, adminKey: admin.key, store: server.store };
+      server.tenancy = await startTenancy(server.store, config, logger, server.clock);
+      const ctx: ServiceContext = { config, logger, metrics: server.metrics, clock: server.clock, adminKey: admin.key, store: server.store, http: server.http };
       for (const factory of opts.services ?? DEFAULT_SERVICES) {
         const service = await factory(ctx);
         // Registered before start() so a half-started service is still stopped on failure.

@@ -2,6 +2,7 @@
 // plug into the server: each is a Service created from the shared ServiceContext. The
 // server starts them in list order once HTTP listens, and on shutdown drains them all,
 // then stops them in reverse order.
+import type { FastifyInstance } from 'fastify';
 import type { Clock, Logger } from '../lib/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Config } from './config.ts';
@@ -35,6 +36,11 @@ export interface ServiceContext {
   adminKey: string;
   /** The node's database (SQLite in dataDir, or PostgreSQL with DATABASE_URL), migrated. */
   store: Store;
+  /**
+   * The node's HTTP app, already listening (routes can no longer be added; raw `upgrade`
+   * listeners on http.server can). Optional so tests may build a context without one.
+   */
+  http?: FastifyInstance;
 }
 
 export type ServiceFactory = (ctx: ServiceContext) => Service | Promise<Service>;
