@@ -7,6 +7,7 @@ import type { Logger } from '../lib/index.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { registerHealthRoutes, type ReadinessProbe } from './health-routes.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
+import { registerOpenApi, type OpenApiOptions } from './openapi.ts';
 
 export interface HttpAppOptions {
   /** Where request failures and (at debug) access lines go. */
@@ -21,11 +22,19 @@ export interface HttpAppOptions {
   adminKey: string;
   /** Largest accepted request body in bytes; default 1 MiB (Fastify's default). */
   bodyLimit?: number;
+  /** Serve /openapi.json and /docs for routes registered later; default off. */
+  openapi?: OpenApiOptions;
 }
 
 export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
   // Fastify's own pino logger stays off: the layer logs through the Logger interface only.
-  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? 1024 * 1024, return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    return503OnClosing: true,
+    // Fastify's default silently drops unknown body fields; a typo ("callbakUrl") must be a 400.
+    ajv: { customOptions: { removeAdditional: false } },
+  });
   const log = opts.logger;
 
   installErrorHandling(app, log);
@@ -37,6 +46,7 @@ export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
   });
 
   registerHealthRoutes(app, opts.readiness);
+  if (opts.openapi) registerOpenApi(app, opts.openapi);
   if (opts.metricsRegistry) {
     registerMetricsRoute(app, opts.metricsRegistry, { public: opts.metricsPublic ?? true, adminKey: opts.adminKey });
   }

@@ -18,6 +18,16 @@ export const ERROR_CATALOG = {
   RATE_LIMITED: { status: 429, message: 'Too many requests; slow down.' },
   INTERNAL: { status: 500, message: 'Internal error.' },
   NOT_READY: { status: 503, message: 'The server is starting or draining.' },
+  // Tenancy (native API): the same codes as core's TenancyError.
+  APPLICATION_NOT_FOUND: { status: 404, message: 'No such application.' },
+  APPLICATION_CONFLICT: { status: 409, message: 'An application with this name already exists.' },
+  API_KEY_NOT_FOUND: { status: 404, message: 'No such API key for this application.' },
+  NUMBER_NOT_FOUND: { status: 404, message: 'No such number.' },
+  NUMBER_CONFLICT: { status: 409, message: 'This number or SIP URI is already routed.' },
+  TRUNK_NOT_FOUND: { status: 404, message: 'No such trunk.' },
+  TRUNK_CONFLICT: { status: 409, message: 'A trunk with this name already exists.' },
+  SIP_USER_NOT_FOUND: { status: 404, message: 'No such SIP user.' },
+  SIP_USER_CONFLICT: { status: 409, message: 'A SIP user with this username already exists.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

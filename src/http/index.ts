@@ -4,3 +4,5 @@ export { buildHttpApp, type HttpAppOptions } from './app.ts';
 export { ERROR_CATALOG, HttpError, httpError, errorBody, codeForStatus, type ErrorCode, type ErrorBody } from './errors.ts';
 export { hasAdminKey, requireAdminKey } from './admin-auth.ts';
 export type { ReadinessProbe, ReadinessReport } from './health-routes.ts';
+export { apiKeyAuth, principalOf, requireAdmin, type ApiKeyAuthOptions } from './api-key-auth.ts';
+export { registerOpenApi, type OpenApiOptions } from './openapi.ts';

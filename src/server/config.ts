@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type { Declarations } from '../core/index.ts';
+import { DeclarationShapeError, parseDeclarations } from './declarations-config.ts';
 import { detectPublicHost } from './public-host.ts';
 import { VERSION } from './version.ts';
 
@@ -99,6 +101,11 @@ export interface Config {
   };
   /** Absolute path of the YAML file that was read; undefined when none. */
   configFile?: string;
+  /**
+   * Applications (with literal API keys, numbers, SIP users) and trunks declared in YAML
+   * `applications:` / `trunks:`, applied idempotently at start; default undefined = none.
+   */
+  declared?: Declarations;
 }
 
 /** A configuration problem; `key` is the env name or YAML path to fix. */
@@ -131,6 +138,8 @@ const YAML_KEYS: Record<string, 'leaf' | 'section'> = {
   log: 'section', 'log.level': 'leaf',
   shutdown: 'section', 'shutdown.drainTimeoutMs': 'leaf',
   metrics: 'section', 'metrics.public': 'leaf',
+  // Checked by declarations-config.ts, which names the offending path itself.
+  applications: 'leaf', trunks: 'leaf',
 };
 
 type Yaml = Record<string, unknown>;
@@ -309,6 +318,15 @@ function readYaml(env: NodeJS.ProcessEnv, cwd: string): { doc: Yaml; file?: stri
   return { doc, file };
 }
 
+function declarations(doc: Yaml): Declarations {
+  try {
+    return parseDeclarations(doc);
+  } catch (err) {
+    if (err instanceof DeclarationShapeError) throw new ConfigError(err.key, err.message);
+    throw err;
+  }
+}
+
 /**
  * Build the configuration: defaults, then the YAML file (SWITCHBOARD_CONFIG, or
  * ./switchboard.yaml when it exists), then environment variables. Throws ConfigError.
@@ -383,6 +401,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     shutdown: { drainTimeoutMs: get('shutdown.drainTimeoutMs', undefined, toNonNegativeInt, 30_000) },
     metrics: { public: get('metrics.public', undefined, toBool, true) },
   };
+  if (doc.applications != null || doc.trunks != null) config.declared = declarations(doc);
   const scanners = get('sip.flood.scannerUserAgents', undefined, toStringList);
   if (scanners) config.sip.flood.scannerUserAgents = scanners;
   if (tls) config.sip.tls = tls;
