@@ -4,6 +4,10 @@ import type { Command } from '../command.ts';
 export const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.ts')).serveCommand,
   version: async () => (await import('./version.ts')).versionCommand,
+  apps: async () => (await import('./apps.ts')).appsCommand,
+  numbers: async () => (await import('./numbers.ts')).numbersCommand,
+  trunks: async () => (await import('./trunks.ts')).trunksCommand,
+  'sip-users': async () => (await import('./sip-users.ts')).sipUsersCommand,
 };
 
 /** The command run when none is named. */
