@@ -22,3 +22,7 @@ export {
   type OutboxRepositoryOptions, type RedeliverQuery, type EventsTable, type DeliveriesTable, type ClaimedDelivery,
   type DeliveryRecord, type DeliveryState, type DeliveryTarget, type OutboxEvent, type StoredEvent,
 } from './outbox/index.ts';
+export {
+  IdempotencyRepository, type ClaimRequest, type ClaimResult, type IdempotencyRecord, type IdempotencyState,
+  type IdempotencyKeysTable, type StoredResponse,
+} from './idempotency/index.ts';

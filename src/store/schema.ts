@@ -13,6 +13,7 @@
 import type { ApiKeysTable, ApplicationsTable, NumbersTable, SipUsersTable, TrunksTable } from './tenancy/tables.ts';
 
 import type { DeliveriesTable, EventsTable } from './outbox/tables.ts';
+import type { IdempotencyKeysTable } from './idempotency/tables.ts';
 
 /** One SIP registrar binding (RFC 3261 §10.3); a row per contact of an address-of-record. */
 export interface RegistrationsTable {
@@ -59,4 +60,6 @@ export interface Schema {
   // 0003 outbox (types in outbox/tables.ts)
   events: EventsTable;
   deliveries: DeliveriesTable;
+  // 0004 idempotency (types in idempotency/tables.ts)
+  idempotency_keys: IdempotencyKeysTable;
 }

@@ -11,6 +11,7 @@ import type { Schema } from './schema.ts';
 import type { StoreDialect } from './dialect.ts';
 import { OutboxRepository, type StoredEvent } from './outbox/index.ts';
 import { tenancyRepositories, type TenancyRepositories } from './tenancy/index.ts';
+import { IdempotencyRepository } from './idempotency/index.ts';
 
 export type { StoreDialect };
 
@@ -21,6 +22,8 @@ export interface Repositories {
   outbox: OutboxRepository;
   /** Applications, API keys, numbers, trunks, SIP users (migration 0002). */
   tenancy: TenancyRepositories;
+  /** Request-idempotency records for the HTTP APIs (migration 0004). */
+  idempotency: IdempotencyRepository;
 }
 
 /** Repositories bound to one transaction, plus the transaction for ad-hoc queries. */
@@ -62,6 +65,7 @@ export class KyselyStore implements Store {
   readonly registrations: RegistrationRepository;
   readonly outbox: OutboxRepository;
   readonly tenancy: TenancyRepositories;
+  readonly idempotency: IdempotencyRepository;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly afterClose?: () => void | Promise<void>;
@@ -77,6 +81,7 @@ export class KyselyStore implements Store {
     this.registrations = new RegistrationRepository(this.db, { dialect: this.dialect, clock: this.clock });
     this.outbox = new OutboxRepository(this.db, { dialect: this.dialect, clock: this.clock });
     this.tenancy = tenancyRepositories(this.db);
+    this.idempotency = new IdempotencyRepository(this.db);
   }
 
   async migrate(): Promise<void> {
@@ -93,6 +98,7 @@ export class KyselyStore implements Store {
         db: trx, outbox: outbox(trx),
         registrations: new RegistrationRepository(trx, { dialect: this.dialect, clock: this.clock }),
         tenancy: tenancyRepositories(trx),
+        idempotency: new IdempotencyRepository(trx),
       }),
     );
     this.outbox.announceCommitted(committed);
