@@ -26,3 +26,10 @@ export {
   IdempotencyRepository, type ClaimRequest, type ClaimResult, type IdempotencyRecord, type IdempotencyState,
   type IdempotencyKeysTable, type StoredResponse,
 } from './idempotency/index.ts';
+export {
+  CallRepository, OperationRepository, RecordingRepository, CdrRepository, callRepositories,
+  type CallRepositories, type CallListQuery, type CdrQuery, type CallsTable, type LegsTable, type OperationsTable,
+  type RecordingsTable, type CdrsTable, type CallRecord, type LegRecord, type CallPatch, type LegPatch,
+  type OperationRecord, type RecordingRecord, type RecordingPatch, type CdrRecord, type TimePageQuery, type JsonObject,
+  type EndFields,
+} from './calls/index.ts';

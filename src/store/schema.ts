@@ -14,6 +14,7 @@ import type { ApiKeysTable, ApplicationsTable, NumbersTable, SipUsersTable, Trun
 
 import type { DeliveriesTable, EventsTable } from './outbox/tables.ts';
 import type { IdempotencyKeysTable } from './idempotency/tables.ts';
+import type { CallsTable, CdrsTable, LegsTable, OperationsTable, RecordingsTable } from './calls/tables.ts';
 
 /** One SIP registrar binding (RFC 3261 §10.3); a row per contact of an address-of-record. */
 export interface RegistrationsTable {
@@ -62,4 +63,10 @@ export interface Schema {
   deliveries: DeliveriesTable;
   // 0004 idempotency (types in idempotency/tables.ts)
   idempotency_keys: IdempotencyKeysTable;
+  // 0005 calls (types in calls/tables.ts)
+  calls: CallsTable;
+  legs: LegsTable;
+  operations: OperationsTable;
+  recordings: RecordingsTable;
+  cdrs: CdrsTable;
 }

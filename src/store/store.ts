@@ -12,6 +12,7 @@ import type { StoreDialect } from './dialect.ts';
 import { OutboxRepository, type StoredEvent } from './outbox/index.ts';
 import { tenancyRepositories, type TenancyRepositories } from './tenancy/index.ts';
 import { IdempotencyRepository } from './idempotency/index.ts';
+import { callRepositories, type CallRepositories } from './calls/index.ts';
 
 export type { StoreDialect };
 
@@ -24,6 +25,8 @@ export interface Repositories {
   tenancy: TenancyRepositories;
   /** Request-idempotency records for the HTTP APIs (migration 0004). */
   idempotency: IdempotencyRepository;
+  /** Calls, legs, operations, recordings, CDRs (migration 0005). */
+  calls: CallRepositories;
 }
 
 /** Repositories bound to one transaction, plus the transaction for ad-hoc queries. */
@@ -66,6 +69,7 @@ export class KyselyStore implements Store {
   readonly outbox: OutboxRepository;
   readonly tenancy: TenancyRepositories;
   readonly idempotency: IdempotencyRepository;
+  readonly calls: CallRepositories;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly afterClose?: () => void | Promise<void>;
@@ -82,6 +86,7 @@ export class KyselyStore implements Store {
     this.outbox = new OutboxRepository(this.db, { dialect: this.dialect, clock: this.clock });
     this.tenancy = tenancyRepositories(this.db);
     this.idempotency = new IdempotencyRepository(this.db);
+    this.calls = callRepositories(this.db);
   }
 
   async migrate(): Promise<void> {
@@ -99,6 +104,7 @@ export class KyselyStore implements Store {
         registrations: new RegistrationRepository(trx, { dialect: this.dialect, clock: this.clock }),
         tenancy: tenancyRepositories(trx),
         idempotency: new IdempotencyRepository(trx),
+        calls: callRepositories(trx),
       }),
     );
     this.outbox.announceCommitted(committed);

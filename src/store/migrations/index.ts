@@ -6,10 +6,12 @@ import { m0001Registrations } from './0001-registrations.ts';
 import { m0002Tenancy } from './0002-tenancy.ts';
 import { m0003Outbox } from './0003-outbox.ts';
 import { m0004Idempotency } from './0004-idempotency.ts';
+import { m0005Calls } from './0005-calls.ts';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_registrations': m0001Registrations,
   '0002_tenancy': m0002Tenancy,
   '0003_outbox': m0003Outbox,
   '0004_idempotency': m0004Idempotency,
+  '0005_calls': m0005Calls,
 });
