@@ -28,6 +28,12 @@ export const ERROR_CATALOG = {
   TRUNK_CONFLICT: { status: 409, message: 'A trunk with this name already exists.' },
   SIP_USER_NOT_FOUND: { status: 404, message: 'No such SIP user.' },
   SIP_USER_CONFLICT: { status: 409, message: 'A SIP user with this username already exists.' },
+  // Request idempotency (src/http/idempotency, docs/idempotency.md).
+  REPEATABILITY_HEADERS_INVALID: { status: 400, message: 'Repeatability-Request-ID must be a GUID and Repeatability-First-Sent an IMF-fixdate, sent together.' },
+  IDEMPOTENCY_KEY_INVALID: { status: 400, message: 'Idempotency-Key must be 1–255 printable ASCII characters.' },
+  IDEMPOTENCY_KEY_REUSED: { status: 400, message: 'This request id was already used for a different request.' },
+  IDEMPOTENT_REQUEST_IN_PROGRESS: { status: 409, message: 'The first request with this id is still being processed; retry shortly.' },
+  REPEATABILITY_EXPIRED: { status: 412, message: 'Repeatability-First-Sent is outside the 5-minute window.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -6,3 +6,8 @@ export { hasAdminKey, requireAdminKey } from './admin-auth.ts';
 export type { ReadinessProbe, ReadinessReport } from './health-routes.ts';
 export { apiKeyAuth, principalOf, requireAdmin, type ApiKeyAuthOptions } from './api-key-auth.ts';
 export { registerOpenApi, type OpenApiOptions } from './openapi.ts';
+export {
+  createIdempotencyGuard, defaultIdempotencyScope, readRequestIdHeaders, parseImfFixdate, MAX_IDEMPOTENCY_KEY_LENGTH,
+  type IdempotencyGuard, type IdempotencyGuardOptions, type IdempotencyRecord, type IdempotencyStore, type StoredResponse,
+  type RequestIdHeaders,
+} from './idempotency/index.ts';
