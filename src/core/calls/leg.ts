@@ -1,0 +1,106 @@
+// One party of a call: its signaling (Channel) and its media (MediaEndpoint), its role and its
+// state (LegState in ./call-state.ts). A Leg only relays what its ports report; the Call
+// decides what a leg's answer or hangup means for the call and makes it durable.
+//
+// Close cascade: close() → media endpoint closed, channel hung up if still up (reason
+// 'closed') → 'closed' emitted once; afterwards every method rejects with CallError CLOSED.
+// The Call closes its legs when it ends; a leg never closes its call.
+import { EventEmitter } from 'node:events';
+import type { Channel, HangupInfo, MediaEndpoint, MediaOperation, Participant } from '../ports/index.ts';
+import { CallError } from './call-error.ts';
+import { canLegTransition, type LegState } from './call-state.ts';
+
+export type LegRole = 'caller' | 'callee' | 'participant' | 'transfer-target';
+
+export interface LegEvents {
+  ringing: [];
+  answered: [];
+  /** A digit from this leg, whichever way it came (RFC 4733, in-band, SIP INFO). */
+  dtmf: [{ digit: string; source: string }];
+  utterance: [{ rate: number; samples: Int16Array }];
+  ended: [HangupInfo];
+  closed: [];
+}
+
+export interface LegTimes {
+  createdAt: number;
+  ringingAt?: number;
+  answeredAt?: number;
+  endedAt?: number;
+}
+
+export class Leg extends EventEmitter<LegEvents> {
+  private _state: LegState;
+  private _closed = false;
+  readonly times: LegTimes;
+  /** How it ended, once ended. */
+  hangup?: HangupInfo;
+  /** The leg this one is bridged to (MediaEndpoint.connect), if any. */
+  bridgedTo?: Leg;
+  muted = false;
+  held = false;
+  /** Music played to this leg while held (hold operation), cancelled on unhold. */
+  holdMusic?: MediaOperation;
+
+  constructor(
+    readonly id: string,
+    readonly callId: string,
+    readonly participant: Participant,
+    readonly role: LegRole,
+    readonly direction: 'inbound' | 'outbound',
+    readonly channel: Channel,
+    readonly media: MediaEndpoint,
+    now: number,
+  ) {
+    super();
+    this._state = direction === 'inbound' ? 'incoming' : 'dialing';
+    this.times = { createdAt: now };
+    channel.on('ringing', () => this.emit('ringing'));
+    channel.on('answered', () => this.emit('answered'));
+    channel.on('hangup', (info) => this.emit('ended', info));
+    channel.on('dtmf', (d) => this.emit('dtmf', { digit: d.digit, source: 'info' }));
+    media.on('dtmf', (d) => this.emit('dtmf', { digit: d.digit, source: d.source }));
+    media.on('utterance', (u) => this.emit('utterance', u));
+  }
+
+  get state(): LegState {
+    return this._state;
+  }
+
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  get live(): boolean {
+    return this._state !== 'ended';
+  }
+
+  /** Moves to `to` at `now`; false (and nothing changes) when the transition is not allowed. */
+  transition(to: LegState, now: number, info?: HangupInfo): boolean {
+    if (!canLegTransition(this._state, to)) return false;
+    this._state = to;
+    if (to === 'ringing') this.times.ringingAt = now;
+    if (to === 'answered') this.times.answeredAt = now;
+    if (to === 'ended') {
+      this.times.endedAt = now;
+      this.hangup = info ?? { by: 'system', reason: 'ended' };
+    }
+    return true;
+  }
+
+  /** Throws CLOSED once closed. */
+  assertOpen(): void {
+    if (this._closed) throw new CallError('CLOSED', `leg ${this.id} is closed`);
+  }
+
+  /** Releases media and signaling; idempotent. */
+  async close(): Promise<void> {
+    if (this._closed) return;
+    this._closed = true;
+    const work: Promise<unknown>[] = [];
+    if (!this.media.closed) work.push(this.media.close());
+    if (!this.channel.closed && this._state !== 'ended') work.push(this.channel.hangup('closed'));
+    await Promise.allSettled(work);
+    this.emit('closed');
+  }
+}
