@@ -33,6 +33,8 @@ export interface SippOptions {
   args?: string[];
   /** Kill SIPp after this many ms; default 20000. */
   timeoutMs?: number;
+  /** Files linked into SIPp's working directory (name → path), e.g. a raw µ-law file for rtp_stream. */
+  cwdFiles?: Record<string, string>;
 }
 
 export interface SippResult {
@@ -85,6 +87,7 @@ export async function runSipp(o: SippOptions): Promise<SippResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
   // Scenarios refer to SIPp's bundled captures as pcap/NAME.pcap relative to the cwd.
   if (existsSync('/usr/share/sip-tester')) symlinkSync('/usr/share/sip-tester', join(dir, 'pcap'));
+  for (const [name, path] of Object.entries(o.cwdFiles ?? {})) symlinkSync(path, join(dir, name));
   const args = argsFor(o, dir);
   return new Promise((resolvePromise) => {
     const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,116 @@
+// Concurrent calls with media: SIPp places N long calls to sip:playback@ and streams G.711
+// µ-law speech into each (rtp_stream, from a raw file in a loop) while Switchboard plays a
+// prompt loop back and runs RFC 4733 + in-band DTMF detection and VAD on every call.
+// Measured: failed calls, Switchboard CPU per call, RSS per call, and — from a tshark capture
+// of Switchboard's outbound RTP on loopback — the send-interval jitter (|interval − 20 ms|)
+// p50/p99 per stream, and packets Switchboard did not send on time.
+//
+//   node --import tsx bench/media-concurrent.bench.ts [calls=1000] [holdSeconds=60] [rampPerSecond=100]
+//
+// Bounded: SIPp makes exactly `calls` calls (-m), each ends after holdSeconds; everything is
+// killed after ramp + hold + 60 s.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freeUdpPort, runSipp } from '../test/helpers/sipp.ts';
+
+const calls = Number(process.argv[2] ?? 1000);
+const hold = Number(process.argv[3] ?? 60);
+const ramp = Number(process.argv[4] ?? 100);
+const work = mkdtempSync(join(tmpdir(), 'sb-media-bench-'));
+
+// Speech to stream: espeak-ng → 8 kHz µ-law raw, as TESTING.md describes.
+const wav = join(work, 'speech.wav');
+spawnSync('espeak-ng', ['-v', 'en-us', '-w', wav, 'Thank you for calling. Please say sales, support or billing, or press a key. '.repeat(3)]);
+spawnSync('sox', [wav, '-r', '8000', '-c', '1', '-t', 'ul', join(work, 'speech.ulaw')]);
+if (!existsSync(join(work, 'speech.ulaw'))) throw new Error('could not make speech.ulaw (espeak-ng and sox needed)');
+
+const sipPort = await freeUdpPort();
+const httpPort = await freeUdpPort();
+const server = spawn(process.execPath, ['bin/switchboard.mjs', 'serve'], {
+  env: {
+    ...process.env,
+    SWITCHBOARD_SIP_PORT: String(sipPort), SWITCHBOARD_HTTP_PORT: String(httpPort), SWITCHBOARD_SIP_WS_PORT: '0',
+    SWITCHBOARD_DATA_DIR: join(work, 'data'), SWITCHBOARD_LOG_LEVEL: 'warn', SWITCHBOARD_BIND: '127.0.0.1',
+    SWITCHBOARD_PUBLIC_HOST: '127.0.0.1', SWITCHBOARD_RTP_PORTS: '20000-29999',
+  },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+
+async function metrics(): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+}
+for (let i = 0; ; i++) {
+  try { if ((await fetch(`http://127.0.0.1:${httpPort}/readyz`)).ok) break; } catch { /* starting */ }
+  if (i > 100) throw new Error('server did not become ready');
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+/** RSS and CPU of the server and its worker threads (one process). */
+function proc(): { rssMb: number; cpuS: number } {
+  const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
+  const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return { rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024, cpuS: (Number(f[11]) + Number(f[12])) / 100 };
+}
+
+const base = proc();
+const sipp = runSipp({
+  scenario: 'uac-playback-stream.xml', target: `127.0.0.1:${sipPort}`, service: 'playback', calls, rate: ramp,
+  limit: calls, timeoutMs: (calls / ramp + hold + 60) * 1000, args: ['-d', String(hold * 1000), '-rtp_threadtasks', '64'],
+  cwdFiles: { 'speech.ulaw': join(work, 'speech.ulaw') },
+});
+
+// Wait until all calls are up, then measure a steady window.
+const upAt = calls / ramp + 3;
+await new Promise((r) => setTimeout(r, upAt * 1000));
+const active = Number(/^active_calls (\S+)/m.exec(await metrics())?.[1] ?? 0);
+const s0 = proc();
+const t0 = Date.now();
+const pcap = join(work, 'out.pcap');
+const window = Math.max(5, Math.min(15, hold - upAt - 5));
+const cap = spawnSync('timeout', [String(window), 'tshark', '-i', 'lo', '-w', pcap, '-f', 'udp src portrange 20000-29999', '-q'], { encoding: 'utf8' });
+const s1 = proc();
+const measured = (Date.now() - t0) / 1000;
+
+// Send intervals per stream from the capture.
+const fields = spawnSync('tshark', ['-r', pcap, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'udp.srcport', '-e', 'udp.dstport'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+const last = new Map<string, number>();
+const dev: number[] = [];
+let late = 0;
+for (const line of fields.stdout.split('\n')) {
+  const [t, sp, dp] = line.split('\t');
+  if (!t || Number(sp) % 2 === 1) continue; // odd ports carry RTCP, not the 20 ms stream
+  const k = `${sp}>${dp}`;
+  const ms = Number(t) * 1000;
+  const prev = last.get(k);
+  if (prev !== undefined) {
+    const d = Math.abs(ms - prev - 20);
+    dev.push(d);
+    if (ms - prev > 40) late++;
+  }
+  last.set(k, ms);
+}
+dev.sort((a, b) => a - b);
+const pct = (p: number) => dev.length ? +dev[Math.min(dev.length - 1, Math.floor(dev.length * p))].toFixed(3) : NaN;
+
+const r = await sipp;
+const m = await metrics();
+server.kill('SIGTERM');
+console.log(JSON.stringify({
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+  calls, holdSeconds: hold, rampPerSecond: ramp,
+  sipp: { successful: r.successful, failed: r.failed, exit: r.code },
+  activeCallsDuringWindow: active,
+  window: { seconds: +measured.toFixed(1), streams: last.size, packets: dev.length + last.size },
+  sendIntervalJitterMs: { p50: pct(0.5), p99: pct(0.99), p999: pct(0.999), max: pct(1) },
+  intervalsOver40ms: late,
+  server: {
+    cpuPercentOfOneCore: +(((s1.cpuS - s0.cpuS) / measured) * 100).toFixed(0),
+    cpuPerCallPercent: active ? +((((s1.cpuS - s0.cpuS) / measured) * 100) / active).toFixed(3) : NaN,
+    rssMbIdle: +base.rssMb.toFixed(0), rssMbLoaded: +s1.rssMb.toFixed(0),
+    rssKbPerCall: active ? +(((s1.rssMb - base.rssMb) * 1024) / active).toFixed(0) : NaN,
+  },
+  mediaCounters: m.split('\n').filter((l) => /^media_/.test(l)).slice(0, 20),
+}, null, 2));
+if (r.failed > 0) console.log(r.errors.slice(0, 2000));
