@@ -11,7 +11,8 @@
 // operation on it is refused. The CallService closes its calls; a call never closes it.
 import { EventEmitter } from 'node:events';
 import type { Clock, Logger } from '../../lib/index.ts';
-import type { CdrRecord } from '../../store/index.ts';
+import type { CallRecord, CdrRecord, TransactionScope } from '../../store/index.ts';
+import type { DomainEvent } from '../events/index.ts';
 import type { HangupInfo, MediaStats, Participant } from '../ports/index.ts';
 import { CallError } from './call-error.ts';
 import { callEvent, type CallJournal } from './call-journal.ts';
@@ -34,6 +35,8 @@ export interface RunningOperation {
   /** Cancels with this reason; resolves after its final event was queued. */
   cancel(reason: 'cancelled' | 'callEnded'): Promise<void>;
 }
+
+export type JournalWrite = (tx: TransactionScope) => Promise<void>;
 
 export interface CallEvents {
   state: [{ from: CallState; to: CallState }];
@@ -86,6 +89,7 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly buildCdrs: CallInit['buildCdrs'];
   private readonly endWaitMs: number;
   private dtmfSeq = 0;
+  private expectedEnd?: HangupInfo;
 
   constructor(init: CallInit) {
     super();
@@ -152,8 +156,11 @@ export class Call extends EventEmitter<CallEvents> {
     });
   }
 
-  /** Adds a leg (persisted with `events`) and follows its ringing, answer, digits and hangup. */
-  addLeg(leg: Leg, events: readonly string[] = []): Promise<void> {
+  /**
+   * Adds a leg and follows its ringing, answer, digits and hangup. The leg row is written in
+   * one transaction with `before` (e.g. the call row itself) and `events`.
+   */
+  addLeg(leg: Leg, opts: { before?: JournalWrite; events?: readonly DomainEvent[] } = {}): Promise<void> {
     this.assertOpen();
     this.legs.set(leg.id, leg);
     leg.on('ringing', () => this.onLegRinging(leg));
@@ -164,14 +171,25 @@ export class Call extends EventEmitter<CallEvents> {
     const now = this.clock.now();
     return this.journal.record({
       write: async (tx) => {
+        await opts.before?.(tx);
         await tx.calls.calls.insertLeg({
           id: leg.id, callId: this.id, applicationId: this.applicationId, participant: leg.participant,
           role: leg.role, direction: leg.direction, state: leg.state, createdAt: now, ringingAt: null,
           answeredAt: null, endedAt: null, endReason: null, endedBy: null, sipStatus: null, updatedAt: now,
         });
       },
-      events: events.map((t) => this.event(t, { legId: leg.id, participant: leg.participant, role: leg.role })),
+      events: opts.events ?? [],
     });
+  }
+
+  /** The call's row as first written. */
+  record(): CallRecord {
+    const now = this.times.createdAt;
+    return {
+      id: this.id, applicationId: this.applicationId, direction: this.direction, state: this._state,
+      from: this.from, to: this.to, callbackUrl: this.callbackUrl, createdAt: now, ringingAt: null, answeredAt: null,
+      endedAt: null, endReason: null, endedBy: null, sipStatus: null, updatedAt: now,
+    };
   }
 
   /** Journals a leg's state change (no event of its own). */
@@ -224,7 +242,7 @@ export class Call extends EventEmitter<CallEvents> {
     }
     const live = this.liveLegs();
     if (live.length === 0 || (leg === this.primaryLeg && isUnanswered(this._state))) {
-      void this.end(info);
+      void this.end(this.expectedEnd ? { ...this.expectedEnd, ...(info.sipStatus !== undefined ? { sipStatus: info.sipStatus } : {}) } : info);
       return;
     }
     this.journal.record({ events: [this.event('participant.removed', { legId: leg.id, participant: leg.participant, reason: info.reason, by: info.by })] }).catch(() => {});
@@ -235,6 +253,14 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.continuousDtmf && !this.ending) {
       this.journal.record({ events: [this.event('dtmf.received', { legId: leg.id, digit, source, sequence: ++this.dtmfSeq })] }).catch(() => {});
     }
+  }
+
+  /**
+   * Says how the call will end when its primary leg's hangup arrives (e.g. 'no-answer' just
+   * before the no-answer reject is sent), so the CDR tells why rather than how.
+   */
+  expectEnd(info: HangupInfo): void {
+    this.expectedEnd = info;
   }
 
   /** Ends the call for everyone (idempotent: later calls share the first one's promise). */

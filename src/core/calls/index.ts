@@ -1,0 +1,7 @@
+// The call model: calls, legs, their state machines, the CallService faces use, and errors.
+export { CallService, type CallServiceOptions, type CallServiceEvents, type IncomingInfo, type ExecuteOptions, type CallView } from './call-service.ts';
+export { Call, type CallEvents, type CallInit, type TtsUsage, type RunningOperation } from './call.ts';
+export { Leg, type LegEvents, type LegRole, type LegTimes } from './leg.ts';
+export { CallError, type CallErrorCode } from './call-error.ts';
+export { canCallTransition, canLegTransition, isUnanswered, type CallState, type LegState } from './call-state.ts';
+export { CallJournal, callEvent, type JournalEntry } from './call-journal.ts';

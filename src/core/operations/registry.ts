@@ -1,0 +1,14 @@
+// Every operation by name: what CallService.execute() looks up. Adding an operation = one
+// file + one line here (+ a row in docs/operations.md).
+import { answer } from './answer.ts';
+import { createCall } from './create-call.ts';
+import { hangup } from './hangup.ts';
+import type { OperationDefinition } from './operation.ts';
+import { play } from './play.ts';
+import { recognize } from './recognize.ts';
+import { redirect } from './redirect.ts';
+import { reject } from './reject.ts';
+
+export const OPERATIONS: ReadonlyMap<string, OperationDefinition<any>> = new Map<string, OperationDefinition<any>>([
+  answer, reject, redirect, hangup, play, recognize, createCall,
+].map((d) => [d.name, d]));
