@@ -1,13 +1,16 @@
 // Runs baresip (Debian package) headless with a throw-away config: it can register with
-// digest credentials, dial at start, send a WAV as its microphone and record what it hears.
+// digest credentials, dial at start (also over TLS, with extraConfig for sip_cafile), send a WAV as
+// its microphone and record what it hears.
 // Bounded by baresip's own -t and a kill timeout.
 import { spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import net from 'node:net';
 import { mkdtempSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface BaresipOptions {
-  /** Local SIP listen port (pick a free one). */
+  /** Local SIP listen port for UDP and TCP; baresip also listens TLS on port+1 (freeBaresipPort picks both). */
   port: number;
   /** Account line, e.g. `<sip:alice@127.0.0.1:5060;transport=udp>;auth_pass=secret;regint=600`. */
   account: string;
@@ -19,6 +22,10 @@ export interface BaresipOptions {
   sourceWav?: string;
   /** RTP port range; default 38000-38100. */
   rtpPorts?: string;
+  /** Extra config lines appended after the defaults (e.g. `sip_cafile /path/ca.pem`); default none. */
+  extraConfig?: string[];
+  /** Pass -s so baresip prints every SIP message it sends and receives; default false. */
+  trace?: boolean;
 }
 
 export interface BaresipResult {
@@ -31,6 +38,30 @@ export interface BaresipResult {
 
 export function baresipAvailable(): boolean {
   return spawnSync('baresip', ['-h'], { encoding: 'utf8' }).error === undefined;
+}
+
+const tcpBindable = (port: number) => new Promise<boolean>((res) => {
+  const s = net.createServer();
+  s.once('error', () => res(false));
+  s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
+});
+
+/**
+ * A port p for BaresipOptions.port with UDP p, TCP p and TCP p+1 free on 127.0.0.1: baresip 1.0.0
+ * binds all three (TLS on sip_listen's port + 1) and quits with "SIP/TLS transport failed:
+ * Address already in use" if any is taken. Still a check-then-use race, only a narrower one.
+ */
+export async function freeBaresipPort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const s = createSocket('udp4');
+    const p = await new Promise<number>((res, rej) => {
+      s.once('error', rej);
+      s.bind(0, '127.0.0.1', () => res(s.address().port));
+    });
+    await new Promise<void>((r) => s.close(() => r()));
+    if (p < 65535 && await tcpBindable(p) && await tcpBindable(p + 1)) return p;
+  }
+  throw new Error('no free port for baresip (UDP+TCP p, TCP p+1)');
 }
 
 export function runBaresip(o: BaresipOptions): Promise<BaresipResult> {
@@ -51,10 +82,11 @@ export function runBaresip(o: BaresipOptions): Promise<BaresipResult> {
     `snd_path ${rec}`,
     'module_app account.so',
     'module_app menu.so',
+    ...(o.extraConfig ?? []),
     '',
   ].join('\n'));
   writeFileSync(join(dir, 'accounts'), `${o.account}\n`);
-  const args = ['-f', dir, '-t', String(o.seconds ?? 6)];
+  const args = ['-f', dir, '-t', String(o.seconds ?? 6), ...(o.trace ? ['-s'] : [])];
   for (const c of o.commands ?? []) args.push('-e', c);
   return new Promise((resolve) => {
     const child = spawn('baresip', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
