@@ -8,7 +8,14 @@ import { play } from './play.ts';
 import { recognize } from './recognize.ts';
 import { redirect } from './redirect.ts';
 import { reject } from './reject.ts';
+import { sendDtmf } from './send-dtmf.ts';
+import { cancelAllMediaOperations } from './cancel-all-media.ts';
+import { transferBlind } from './transfer-blind.ts';
+import { recordResponse } from './record-response.ts';
+import { startRecording } from './start-recording.ts';
+import { stopRecording } from './stop-recording.ts';
 
 export const OPERATIONS: ReadonlyMap<string, OperationDefinition<any>> = new Map<string, OperationDefinition<any>>([
-  answer, reject, redirect, hangup, play, recognize, createCall,
+  answer, reject, redirect, hangup, play, recognize, createCall, sendDtmf, cancelAllMediaOperations, transferBlind,
+  recordResponse, startRecording, stopRecording,
 ].map((d) => [d.name, d]));

@@ -1,0 +1,49 @@
+// The call recording in progress (startRecording … stopRecording), one per call at most.
+// It registers with the call as a RunningOperation, so the call's end stops it and writes its
+// final state before call.ended. Not a media operation: cancelAllMediaOperations spares it.
+import type { Call, RunningOperation } from '../calls/call.ts';
+import type { Clock } from '../../lib/index.ts';
+import type { RecordingOperation } from '../ports/index.ts';
+
+const sessions = new WeakMap<Call, RecordingSession>();
+
+export class RecordingSession implements RunningOperation {
+  readonly name = 'recording';
+  readonly media = false;
+  private stopping?: Promise<void>;
+
+  constructor(readonly id: string, private readonly call: Call, private readonly op: RecordingOperation, private readonly clock: Clock) {
+    sessions.set(call, this);
+    call.operations.add(this);
+  }
+
+  static of(call: Call): RecordingSession | undefined {
+    return sessions.get(call);
+  }
+
+  async setPaused(paused: boolean): Promise<void> {
+    await (paused ? this.op.pause() : this.op.resume());
+    const now = this.clock.now();
+    await this.call.journal.record({
+      write: async (tx) => { await tx.calls.recordings.update(this.id, { state: paused ? 'paused' : 'recording', updatedAt: now }); },
+      events: [this.call.event('recording.stateChanged', { recordingId: this.id, state: paused ? 'paused' : 'active' })],
+    });
+  }
+
+  /** Stops it and journals 'completed' (or 'failed'); idempotent. */
+  cancel(): Promise<void> {
+    this.stopping ??= (async () => {
+      sessions.delete(this.call);
+      this.call.operations.delete(this);
+      await this.op.cancel();
+      const r = await this.op.done;
+      const state = r.reason === 'failed' ? 'failed' : 'completed';
+      const now = this.clock.now();
+      await this.call.journal.record({
+        write: async (tx) => { await tx.calls.recordings.update(this.id, { state, durationMs: r.durationMs ?? null, sizeBytes: r.sizeBytes ?? null, updatedAt: now }); },
+        events: [this.call.event('recording.stateChanged', { recordingId: this.id, state: state === 'completed' ? 'stopped' : 'failed' })],
+      }).catch(() => {});
+    })();
+    return this.stopping;
+  }
+}
