@@ -69,4 +69,9 @@ export interface DeliveryRecord {
 export interface ClaimedDelivery {
   delivery: DeliveryRecord;
   event: StoredEvent;
+  /**
+   * The event's data exactly as stored (JSON text), so a formatter can splice it into the body
+   * instead of serialising `event.data` again; absent when the event was built in memory.
+   */
+  dataJson?: string;
 }

@@ -10,7 +10,7 @@
 //
 // It never decides policy (backoff, what is retryable, who the endpoints are): the engine does.
 import { randomUUID } from 'node:crypto';
-import { sql, type Expression, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import { CompiledQuery, sql, type Expression, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { systemClock, type Clock } from '../../lib/index.ts';
 import type { StoreDialect } from '../dialect.ts';
 import type { Schema } from '../schema.ts';
@@ -144,13 +144,23 @@ export class OutboxRepository {
     const stored = await this.atomically(async (db) => {
       const nextSeq = new Map<string, number>();
       const callIds = [...new Set(items.map((i) => i.event.callId).filter((c): c is string => c !== undefined))].sort();
-      for (const callId of callIds) {
+      if (this.dialect === 'postgres') {
         // Two nodes appending to one call must not both take seq n: the later waits here.
-        if (this.dialect === 'postgres') {
+        // Sorted, so two appenders of overlapping calls take the locks in one order (no deadlock).
+        for (const callId of callIds) {
           await sql`select pg_advisory_xact_lock(${SEQ_LOCK_SPACE}::int4, hashtext(${callId}))`.execute(db);
         }
-        const r = await db.selectFrom('events').select((eb) => eb.fn.max('seq').as('max')).where('call_id', '=', callId).executeTakeFirst();
-        nextSeq.set(callId, Number(r?.max ?? 0) + 1);
+      }
+      for (const callId of callIds) nextSeq.set(callId, 1);
+      // One grouped query for the whole batch, not one per call (a batch spans many calls).
+      for (let i = 0; i < callIds.length; i += MAX_PAGE) {
+        const rows = await db
+          .selectFrom('events')
+          .select(['call_id', (eb) => eb.fn.max('seq').as('max')])
+          .where('call_id', 'in', callIds.slice(i, i + MAX_PAGE))
+          .groupBy('call_id')
+          .execute();
+        for (const r of rows) if (r.call_id !== null) nextSeq.set(r.call_id, Number(r.max ?? 0) + 1);
       }
       const out: StoredEvent[] = [];
       const eventRows: Insertable<EventsTable>[] = [];
@@ -216,32 +226,17 @@ export class OutboxRepository {
   async claimDue(opts: ClaimOptions): Promise<ClaimedDelivery[]> {
     const now = this.clock.now();
     const limit = Math.max(1, Math.floor(opts.limit));
-    const claimed = await this.atomically(async (db) => {
-      let due = db
-        .selectFrom('deliveries as d')
-        .select('d.id')
-        .where('d.state', '=', 'pending')
-        .where('d.next_attempt_at', '<=', now)
-        .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', now)]))
-        .where(isQueueHead)
-        .orderBy('d.next_attempt_at')
-        .orderBy('d.seq')
-        .limit(limit);
-      // Several nodes polling one PostgreSQL: each takes different rows instead of queueing.
-      if (this.dialect === 'postgres') due = due.forUpdate().skipLocked();
-      return db
-        .updateTable('deliveries')
-        .set({ lease_owner: opts.owner, lease_until: now + opts.leaseMs, updated_at: now })
-        .where('id', 'in', due)
-        .returningAll()
-        .execute();
-    });
+    // One statement (UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING), atomic on its own, so
+    // no explicit transaction; its text is built once per dialect (see claimSql) because
+    // building it with Kysely on every poll cost more than running it.
+    const query = CompiledQuery.raw(claimSql(this.dialect), [opts.owner, now + opts.leaseMs, now, now, now, limit]);
+    const claimed = (await this.db.executeQuery<Selectable<DeliveriesTable>>(query)).rows;
     if (claimed.length === 0) return [];
-    const events = await this.eventsById(claimed.map((d) => d.event_id));
+    const events = await this.eventRowsById(claimed.map((d) => d.event_id));
     const out: ClaimedDelivery[] = [];
-    for (const row of claimed.sort((a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at))) {
+    for (const row of claimed.sort((a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at) || Number(a.seq ?? 0) - Number(b.seq ?? 0))) {
       const event = events.get(row.event_id);
-      if (event) out.push({ delivery: deliveryFromRow(row), event });
+      if (event) out.push({ delivery: deliveryFromRow(row), event: eventFromRow(event), dataJson: event.data });
     }
     return out;
   }
@@ -275,6 +270,42 @@ export class OutboxRepository {
       .where('id', '=', id)
       .where('state', '=', 'pending')
       .execute();
+  }
+
+  /**
+   * Several attempts succeeded: one UPDATE per distinct status (usually one) instead of one
+   * per delivery — the delivery engine collects its successes and marks them together.
+   */
+  async markDeliveredMany(items: readonly { id: string; status: number }[]): Promise<void> {
+    if (items.length === 0) return;
+    const byStatus = new Map<number, string[]>();
+    for (const { id, status } of items) {
+      const ids = byStatus.get(status);
+      if (ids) ids.push(id);
+      else byStatus.set(status, [id]);
+    }
+    const now = this.clock.now();
+    await this.atomically(async (db) => {
+      for (const [status, ids] of byStatus) {
+        for (let i = 0; i < ids.length; i += MAX_PAGE) {
+          await db
+            .updateTable('deliveries')
+            .set((eb) => ({
+              state: 'delivered',
+              attempts: eb('attempts', '+', 1),
+              last_status: status,
+              last_error: null,
+              delivered_at: now,
+              lease_owner: null,
+              lease_until: null,
+              updated_at: now,
+            }))
+            .where('id', 'in', ids.slice(i, i + MAX_PAGE))
+            .where('state', '=', 'pending')
+            .execute();
+        }
+      }
+    });
   }
 
   /** The attempt failed and may be retried at `nextAttemptAt`. */
@@ -421,11 +452,17 @@ export class OutboxRepository {
   }
 
   private async eventsById(ids: readonly string[]): Promise<Map<string, StoredEvent>> {
-    const unique = [...new Set(ids)];
     const out = new Map<string, StoredEvent>();
+    for (const [id, r] of await this.eventRowsById(ids)) out.set(id, eventFromRow(r));
+    return out;
+  }
+
+  private async eventRowsById(ids: readonly string[]): Promise<Map<string, Selectable<EventsTable>>> {
+    const unique = [...new Set(ids)];
+    const out = new Map<string, Selectable<EventsTable>>();
     for (let i = 0; i < unique.length; i += MAX_PAGE) {
       const rows = await this.db.selectFrom('events').selectAll().where('id', 'in', unique.slice(i, i + MAX_PAGE)).execute();
-      for (const r of rows) out.set(r.id, eventFromRow(r));
+      for (const r of rows) out.set(r.id, r);
     }
     return out;
   }
@@ -435,6 +472,30 @@ export class OutboxRepository {
     if (this.db.isTransaction) return fn(this.db);
     return this.db.transaction().execute(fn);
   }
+}
+
+const claimSqlCache = new Map<StoreDialect, string>();
+
+/**
+ * The claim statement; parameters: owner, lease_until, updated_at, now (due), now (lease
+ * expired), limit. Same predicate as isQueueHead (the head of its (call, endpoint) queue),
+ * served by deliveries_due_idx and deliveries_order_idx. PostgreSQL: SKIP LOCKED, so several
+ * nodes polling one database each take different rows instead of queueing.
+ */
+function claimSql(dialect: StoreDialect): string {
+  let text = claimSqlCache.get(dialect);
+  if (text !== undefined) return text;
+  let n = 0;
+  const p = (): string => (dialect === 'postgres' ? `$${++n}` : '?');
+  text =
+    `update deliveries set lease_owner = ${p()}, lease_until = ${p()}, updated_at = ${p()} ` +
+    `where id in (select d.id from deliveries d where d.state = 'pending' and d.next_attempt_at <= ${p()} ` +
+    `and (d.lease_until is null or d.lease_until <= ${p()}) ` +
+    `and (d.call_id is null or not exists (select 1 from deliveries q where q.call_id = d.call_id and q.url = d.url and q.state = 'pending' and q.seq < d.seq)) ` +
+    `order by d.next_attempt_at, d.seq limit ${p()}${dialect === 'postgres' ? ' for update skip locked' : ''}) ` +
+    `returning *`;
+  claimSqlCache.set(dialect, text);
+  return text;
 }
 
 /**
