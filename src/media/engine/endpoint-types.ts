@@ -4,15 +4,25 @@
  * a function, a class instance or a buffer.
  */
 
-/** The negotiated audio codec. Only PCMU, PCMA and L16 are carried on the hot path today. */
+/** The negotiated audio codec: PCMU, PCMA, L16 (mono) or Opus (RFC 7587: opus/48000/2, sent as mono). */
 export interface CodecSpec {
-  /** 'PCMU' | 'PCMA' | 'L16' (case-insensitive). */
+  /** 'PCMU' | 'PCMA' | 'L16' | 'opus' (case-insensitive). */
   name: string;
-  /** RTP clock rate = the endpoint's media rate (8000 for G.711). */
+  /** RTP clock rate = the endpoint's media rate (8000 for G.711, 48000 for Opus). */
   clockRate: number;
   payloadType: number;
-  /** Default 1; only mono is supported. */
+  /** Default 1; only mono is supported, except Opus's SDP-mandated 2 (we send and decode mono). */
   channels?: number;
+}
+
+/** Tuning of the inbound adaptive jitter buffer (src/media/jitter). */
+export interface JitterOptions {
+  /** Lowest playout delay it adapts down to, ms. Default 20. */
+  minDelayMs?: number;
+  /** Highest playout delay, ms. Default 200. */
+  maxDelayMs?: number;
+  /** Playout delay at the start of a stream, ms. Default 40 (what the old fixed reorder ring used). */
+  initialDelayMs?: number;
 }
 
 /** RFC 4733 telephone-event as negotiated. */
@@ -48,6 +58,10 @@ export interface EndpointOptions {
   rtpTimeoutS?: number;
   /** Send silence frames when nothing plays (keeps NAT bindings and peers' jitter buffers alive). Default true. */
   sendSilence?: boolean;
+  /** Inbound jitter buffer tuning. Default: see JitterOptions. */
+  jitter?: JitterOptions;
+  /** Mean RTCP report interval, ms (randomized 0.5–1.5×, RFC 3550 §6.2). Default 5000. */
+  rtcpIntervalMs?: number;
 }
 
 export interface EndpointUpdate {
@@ -101,6 +115,10 @@ export interface EndpointStats {
   rtcpOut: number;
   /** Frames sent while nothing else played (silence). */
   silenceFrames: number;
+  /** The inbound jitter buffer: current delay, and frames lost, concealed, late, dropped. */
+  jitterBuffer: { delayMs: number; targetMs: number; lost: number; concealed: number; late: number; dropped: number; underruns: number };
+  /** Streaming out: 20 ms frames shed because the consumer was too slow (0 when never streamed). */
+  streamDropped: number;
 }
 
 export interface DetectOptions {
@@ -128,10 +146,12 @@ export interface PlayOptions {
 }
 
 export interface RecordOptions {
-  /** 1: what the peer sends (mono); 2: stereo, left = peer, right = what we send. Default 1. */
+  /** 1: mono mix of what the peer says and what we send; 2: stereo, left = peer, right = what we send. Default 1. */
   channels?: 1 | 2;
-  /** Stop after this long. Default unlimited. */
+  /** Stop after this much audio (result truncated = true). Default unlimited. */
   maxDurationMs?: number;
+  /** Stop before the file exceeds this many bytes (result truncated = true). Default unlimited. */
+  maxBytes?: number;
 }
 
 export type OperationReason = 'finished' | 'cancelled' | 'barge-in' | 'error';
@@ -139,6 +159,34 @@ export type OperationReason = 'finished' | 'cancelled' | 'barge-in' | 'error';
 export interface OperationResult {
   reason: OperationReason;
   error?: string;
+  /** Stable code of the error, when it has one (players: NOT_FOUND, TOO_LARGE, UNSUPPORTED_FORMAT, FETCH_FAILED). */
+  code?: string;
   /** record: ms written. */
   durationMs?: number;
+  /** record: file size, header included. */
+  bytes?: number;
+  /** record: a duration or size limit cut it short. */
+  truncated?: boolean;
+}
+
+/** Streaming hook, out: the leg's decoded audio as 20 ms PCM chunks. */
+export interface StreamOptions {
+  /** Rate of the chunks delivered. */
+  rate: 16000 | 24000;
+  /** true: what the peer says plus what we send (one mono mix); false: only what the peer says. Default false. */
+  mixed?: boolean;
+  /** Audio kept for a slow consumer before the oldest is shed, ms. Default 500. */
+  maxQueueMs?: number;
+}
+
+/** How an endpoint takes part in a conference (Mixer participant options). */
+export interface ConferenceJoinOptions {
+  /** Others do not hear it. Default false. */
+  muted?: boolean;
+  /** Gain applied to what it says, dB. Default 0. */
+  gain?: number;
+  /** Hears everyone, says nothing (like muted, but not meant to be unmuted). Default false. */
+  listenOnly?: boolean;
+  /** Whisper (coach): only the endpoint with this id hears it. Default none (everyone hears it). */
+  whisperTo?: number;
 }

@@ -5,6 +5,8 @@ export * from './ticker.ts';
 export * from './rtp-latch.ts';
 export * from './inbound-ring.ts';
 export * from './rtp-endpoint.ts';
+export * from './endpoint-codec.ts';
+export * from './conference-room.ts';
 export * from './fallback-playlist.ts';
 export * from './dtmf-detectors.ts';
 export * from './dtmf-sender.ts';

@@ -1,14 +1,22 @@
 /**
  * One leg's media inside a worker: its RTP (and RTCP) socket(s), the codec, symmetric RTP with
- * anti-hijack latching, the inbound reorder ring, DTMF detection and sending, RTCP SR/RR with
- * RTT, and whatever produces the outbound audio (a play operation, the bridged peer, echo, or
- * silence). It never owns a timer: the worker's Ticker calls `pullInbound` on every endpoint,
+ * anti-hijack latching, the inbound adaptive jitter buffer, DTMF detection and sending, VAD,
+ * recording, streaming out/in, RTCP SR/RR with RTT, and whatever produces the outbound audio
+ * (in priority order: a play operation, queued stream-in audio, the conference mix, the
+ * bridged peer, echo, or silence). It never owns a timer: the worker's Ticker calls `pullInbound` on every endpoint,
  * then `pushOutbound` on every endpoint, every 20 ms — two phases so a bridged peer's frame of
  * this tick is ready whichever endpoint ticks first.
  *
- * Sending happens only on the tick (pacing); receiving on socket events (decode straight into
- * the ring slot). The per-packet path allocates nothing in steady state except what dgram
- * itself allocates per send.
+ * Sending happens only on the tick (pacing); receiving on socket events (decode into a scratch
+ * frame, copied into the jitter buffer). The per-packet path allocates nothing in steady state
+ * except what dgram itself allocates per send (and one subarray view per Opus packet).
+ *
+ * Jitter buffer choice: ONE adaptive JitterBuffer (src/media/jitter) feeds every consumer —
+ * detectors, VAD, recorder, streaming, conference, bridge and echo — replacing the fixed
+ * 2-frame reorder ring. It starts at the ring's 40 ms, adapts down to 20 ms on a clean network
+ * (lower bridge/echo latency than the ring) and up to 200 ms only when packets really arrive
+ * late (where the ring dropped them), and conceals losses (faded repeat) so recordings and
+ * recognizers get no holes. One buffer per leg keeps the per-packet cost and memory single.
  *
  * Lifecycle:
  * ```
@@ -19,14 +27,16 @@ import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { AudioSource } from '../audio.ts';
 import { frameSamples } from '../audio.ts';
-import { ALAW_DECODE, ULAW_DECODE, pcmaEncodeInto, pcmuEncodeInto, l16EncodeInto } from '../codecs/index.ts';
+import { JitterBuffer } from '../jitter/index.ts';
+import { StreamIn, StreamOut } from '../stream/index.ts';
 import { RtpHeader, ReceiverStats, buildRtcp, isRtcp, ntpFromUnixMs, ntpMiddleFromUnixMs, parseRtcp, parseRtpHeader, roundTripMs, writeRtp, type RtcpPacket } from '../rtp/index.ts';
 import { DtmfDetectors } from './dtmf-detectors.ts';
 import { DtmfSender } from './dtmf-sender.ts';
+import type { ConferenceRoom } from './conference-room.ts';
+import { createEndpointCodec, checkCodec, type EndpointCodec } from './endpoint-codec.ts';
 import type {
-  CodecSpec, DetectOptions, DtmfEventData, EndpointOptions, EndpointStats, EndpointUpdate, MediaDirection, OperationResult, RemoteSpec,
+  CodecSpec, DetectOptions, DtmfEventData, EndpointOptions, EndpointStats, EndpointUpdate, MediaDirection, OperationResult, RemoteSpec, StreamOptions,
 } from './endpoint-types.ts';
-import { InboundRing } from './inbound-ring.ts';
 import { RtpLatch } from './rtp-latch.ts';
 
 /** RFC 3551 §4.5.3: comfort noise. Tolerated and ignored. */
@@ -34,12 +44,16 @@ const PT_CN = 13;
 /** RFC 3550 §6.2: the (minimum) report interval we use. */
 const RTCP_INTERVAL_MS = 5000;
 const SEND_BUFFERS = 4;
+/** Unacknowledged stream-out batches (one per tick) before the worker holds audio back for a slow consumer. */
+const STREAM_CREDIT = 10;
 
 /** What the endpoint tells its host (the worker). */
 export interface EndpointEventMap {
   dtmf: DtmfEventData;
   speech: { state: 'start' | 'end' };
   rtpTimeout: { silentMs: number };
+  /** Stream-in: the audio queued before mark `name` has been played (cleared: it was discarded instead). */
+  mark: { name: string; cleared: boolean };
   closed: { reason: string };
 }
 export type EndpointEventName = keyof EndpointEventMap;
@@ -49,6 +63,8 @@ export interface EndpointHost {
   opDone(opId: number, result: OperationResult): void;
   /** Wall-clock ms (Date.now) for RTCP NTP timestamps. */
   wallNow(): number;
+  /** Stream-out chunks (rate-converted 20 ms frames) for the main thread; the frames are handed over. */
+  streamAudio?(frames: Int16Array[]): void;
 }
 
 /** The minimal VAD the endpoint drives (src/media/dsp/vad.ts Vad satisfies it). */
@@ -64,33 +80,6 @@ export interface RecorderLike {
   readonly isTruncated: boolean;
   readonly durationMs: number;
   close(): Promise<{ durationMs: number; bytes: number; truncated: boolean }> | { durationMs: number; bytes: number; truncated: boolean };
-}
-
-interface Codec {
-  /** Decode n samples from src[offset…] (straight from the datagram: no view, no copy). */
-  decode(src: Uint8Array, offset: number, dst: Int16Array, n: number): void;
-  encode(src: Int16Array, dst: Uint8Array, n: number): number;
-  bytesPerSample: number;
-}
-
-function tableDecoder(table: Readonly<Int16Array>): Codec['decode'] {
-  return (src, offset, dst, n) => {
-    for (let i = 0; i < n; i++) dst[i] = table[src[offset + i]];
-  };
-}
-
-/** RFC 3551 §4.5.11: L16 is big-endian. */
-function l16At(src: Uint8Array, offset: number, dst: Int16Array, n: number): void {
-  for (let i = 0, j = offset; i < n; i++, j += 2) dst[i] = (src[j] << 8) | src[j + 1];
-}
-
-function codecFor(spec: CodecSpec): Codec {
-  const name = spec.name.toUpperCase();
-  if ((spec.channels ?? 1) !== 1) throw new Error(`only mono audio is supported (got ${spec.channels} channels)`);
-  if (name === 'PCMU') return { decode: tableDecoder(ULAW_DECODE), encode: pcmuEncodeInto, bytesPerSample: 1 };
-  if (name === 'PCMA') return { decode: tableDecoder(ALAW_DECODE), encode: pcmaEncodeInto, bytesPerSample: 1 };
-  if (name === 'L16') return { decode: l16At, encode: l16EncodeInto, bytesPerSample: 2 };
-  throw new Error(`codec ${spec.name} is not supported by the media engine`);
 }
 
 interface PlayOp {
@@ -121,7 +110,7 @@ export class RtpEndpoint {
   readonly localPort: number;
   readonly localRtcpPort: number;
   private codecSpec: CodecSpec;
-  private codec: Codec;
+  private codec: EndpointCodec;
   private tePt: number | undefined;
   private teRate: number;
   private direction: MediaDirection;
@@ -146,15 +135,20 @@ export class RtpEndpoint {
   private readonly latch = new RtpLatch();
   private stats: ReceiverStats;
   private remoteSsrc: number | undefined;
-  private ring: InboundRing;
+  private readonly jb: JitterBuffer;
+  /** Decoded payload of the packet being received (up to 120 ms), and a view of its first 20 ms. */
+  private readonly decodeBuf: Int16Array;
+  private readonly decodeFrameView: Int16Array;
   private lastRtpMs: number;
   private timeoutFired = false;
-  /** This tick's inbound frame (copied out of the ring) and whether it holds audio. */
+  /** This tick's inbound frame (out of the jitter buffer) and whether it holds audio (received or concealed). */
   inFrame: Int16Array;
   inHave = false;
   private inTs = 0;
   private readonly outFrame: Int16Array;
   private readonly zero: Int16Array;
+  /** Scratch for mixes of heard + sent (mono recording, mixed stream). */
+  private readonly mixFrame: Int16Array;
 
   // Features.
   private readonly detectors: DtmfDetectors;
@@ -165,6 +159,14 @@ export class RtpEndpoint {
   private echo = false;
   /** The bridged endpoint (same worker): we send what it receives. */
   peer: RtpEndpoint | undefined;
+  /** The conference this endpoint is in (same worker): we send its mix-minus for us. */
+  conference: { room: ConferenceRoom; key: string } | undefined;
+  private streamOut: StreamOut | undefined;
+  private streamMixed = false;
+  private streamCredit = 0;
+  private streamDropped = 0;
+  private streamIn: StreamIn | undefined;
+  private readonly rtcpIntervalMs: number;
 
   private readonly counters = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, ignored: 0, ssrcChanges: 0, rtcpIn: 0, rtcpOut: 0, silenceFrames: 0 };
   private rtt: number | undefined;
@@ -184,7 +186,7 @@ export class RtpEndpoint {
     this.rtcpMux = rtcpSocket === undefined;
     if ((opts.ptime ?? 20) !== 20) throw new Error('only ptime 20 is supported');
     this.codecSpec = opts.codec;
-    this.codec = codecFor(opts.codec);
+    this.codec = createEndpointCodec(opts.codec);
     this.tePt = opts.telephoneEvent?.payloadType;
     this.teRate = opts.telephoneEvent?.clockRate ?? opts.codec.clockRate;
     this.direction = opts.direction ?? 'sendrecv';
@@ -194,9 +196,13 @@ export class RtpEndpoint {
     this.inFrame = new Int16Array(n);
     this.outFrame = new Int16Array(n);
     this.zero = new Int16Array(n);
-    this.ring = new InboundRing(n);
+    this.mixFrame = new Int16Array(n);
+    this.decodeBuf = new Int16Array(n * 6);
+    this.decodeFrameView = this.decodeBuf.subarray(0, n);
+    this.jb = new JitterBuffer({ rate: opts.codec.clockRate, ...opts.jitter });
     this.stats = new ReceiverStats({ clockRate: opts.codec.clockRate });
-    const maxPayload = n * 2;
+    this.rtcpIntervalMs = opts.rtcpIntervalMs ?? RTCP_INTERVAL_MS;
+    const maxPayload = Math.max(n * 2, this.codec.maxPayload);
     this.payloadBuf = new Uint8Array(maxPayload);
     for (let i = 0; i < SEND_BUFFERS; i++) this.sendBufs.push(Buffer.alloc(12 + maxPayload));
     this.cname = `sb-${this.ssrc.toString(16)}`;
@@ -204,7 +210,7 @@ export class RtpEndpoint {
     this.detectors.configure({ rfc4733: true, inband: false, audioRate: opts.codec.clockRate });
     this.dtmfSender = new DtmfSender(this.teRate);
     this.lastRtpMs = nowMs;
-    this.nextRtcpMs = nowMs + RTCP_INTERVAL_MS * (0.5 + Math.random());
+    this.nextRtcpMs = nowMs + this.rtcpIntervalMs * (0.5 + Math.random());
     this.setRemote(opts.remote, nowMs);
     rtpSocket.on('message', (msg, rinfo) => this.onRtpSocket(msg, rinfo.address, rinfo.port));
     rtpSocket.on('error', () => {});
@@ -217,7 +223,7 @@ export class RtpEndpoint {
    * rtpPort + 1, or one port with rtcp-mux. Throws (EADDRINUSE …) when a port is taken.
    */
   static async open(rtpPort: number, bindAddress: string, opts: EndpointOptions, host: EndpointHost, nowMs: number): Promise<RtpEndpoint> {
-    codecFor(opts.codec); // validate before binding anything
+    checkCodec(opts.codec); // validate before binding anything
     const mux = opts.rtcpMux ?? opts.remote?.rtcpMux ?? false;
     const rtp = await bindSocket(rtpPort, bindAddress);
     let rtcp: Socket | undefined;
@@ -245,10 +251,14 @@ export class RtpEndpoint {
 
   update(u: EndpointUpdate): void {
     const now = this.now();
-    if (u.codec) {
-      const c = codecFor(u.codec);
+    if (u.codec && (u.codec.name.toUpperCase() !== this.codecSpec.name.toUpperCase() || u.codec.payloadType !== this.codecSpec.payloadType)) {
+      checkCodec(u.codec);
       if (u.codec.clockRate !== this.codecSpec.clockRate) throw new Error('changing the media rate mid-call is not supported');
+      const c = createEndpointCodec(u.codec);
+      this.codec.close();
       this.codec = c;
+      this.codecSpec = u.codec;
+    } else if (u.codec) {
       this.codecSpec = u.codec;
     }
     if (u.telephoneEvent) {
@@ -279,6 +289,66 @@ export class RtpEndpoint {
   }
 
   /** Cancel operation `opId` if it runs here; false if unknown (already done). */
+  /** Start streaming out (replaces a running stream): 20 ms chunks at `opts.rate` through host.streamAudio. */
+  startStream(opts: StreamOptions): void {
+    this.streamOut?.close();
+    this.streamOut = new StreamOut({ inRate: this.codecSpec.clockRate, outRate: opts.rate, ...(opts.maxQueueMs ? { maxQueueMs: opts.maxQueueMs } : {}) });
+    this.streamMixed = opts.mixed ?? false;
+    this.streamCredit = STREAM_CREDIT;
+  }
+
+  stopStream(): void {
+    if (this.streamOut) this.streamDropped += this.streamOut.dropped;
+    this.streamOut?.close();
+    this.streamOut = undefined;
+  }
+
+  /** The main thread has consumed `batches` stream-out batches. */
+  streamAck(batches: number): void {
+    this.streamCredit = Math.min(STREAM_CREDIT, this.streamCredit + batches);
+  }
+
+  /** Queue PCM (16 or 24 kHz) for playout after what is queued; plays whenever no play operation runs. */
+  streamInAudio(pcm: Int16Array, rate: 16000 | 24000): void {
+    if (this.streamIn && this.streamIn.inRate !== rate) {
+      this.streamIn.close();
+      this.streamIn = undefined;
+    }
+    if (!this.streamIn) {
+      const si = new StreamIn({ inRate: rate, outRate: this.codecSpec.clockRate });
+      si.onMark = (name, cleared) => this.host.emit('mark', { name, cleared });
+      this.streamIn = si;
+    }
+    this.streamIn.enqueue(pcm);
+  }
+
+  /** Mark the end of the queued stream-in audio: 'mark' fires once it has been played. */
+  markStream(name: string): void {
+    if (!this.streamIn) {
+      this.host.emit('mark', { name, cleared: false });
+      return;
+    }
+    this.streamIn.mark(name);
+  }
+
+  /** Drop queued stream-in audio (barge-in); pending marks fire with cleared = true. */
+  clearStream(): void {
+    this.streamIn?.clear();
+  }
+
+  /** Add a VAD (when none runs) so speech barge-in works without an explicit detect(). */
+  ensureVad(vad: VadLike): void {
+    if (this.vad || this.closed) {
+      vad.close();
+      return;
+    }
+    this.vad = vad;
+  }
+
+  get hasVad(): boolean {
+    return this.vad !== undefined;
+  }
+
   cancel(opId: number): boolean {
     if (this.play?.id === opId) {
       this.stopPlay('cancelled');
@@ -327,6 +397,7 @@ export class RtpEndpoint {
   getStats(): EndpointStats {
     const c = this.counters;
     const target = this.latch.target();
+    const j = this.jb.stats();
     return {
       packetsIn: c.packetsIn, bytesIn: c.bytesIn, packetsOut: c.packetsOut, bytesOut: c.bytesOut,
       lost: Math.max(0, this.stats.cumulativeLost),
@@ -341,6 +412,8 @@ export class RtpEndpoint {
       ssrcChanges: c.ssrcChanges,
       rtcpIn: c.rtcpIn, rtcpOut: c.rtcpOut,
       silenceFrames: c.silenceFrames,
+      jitterBuffer: { delayMs: j.delayMs, targetMs: j.targetMs, lost: j.lost, concealed: j.concealed, late: j.late, dropped: j.dropped, underruns: j.underruns },
+      streamDropped: this.streamDropped + (this.streamOut?.dropped ?? 0),
     };
   }
 
@@ -353,6 +426,10 @@ export class RtpEndpoint {
     this.dtmfSender.clear();
     this.vad?.close();
     this.vad = undefined;
+    this.conference?.room.leave(this);
+    this.stopStream();
+    this.streamIn?.close();
+    this.streamIn = undefined;
     if (this.peer) {
       this.peer.peer = undefined;
       this.peer = undefined;
@@ -361,6 +438,7 @@ export class RtpEndpoint {
     if (this.counters.packetsOut > 0) this.sendRtcp(true);
     this.rtpSocket.close();
     this.rtcpSocket?.close();
+    this.codec.close();
     await rec;
     this.host.emit('closed', { reason });
   }
@@ -379,7 +457,7 @@ export class RtpEndpoint {
     this.record = undefined;
     try {
       const res = await r.rec.close();
-      this.host.opDone(r.id, { reason, durationMs: res.durationMs });
+      this.host.opDone(r.id, { reason, durationMs: res.durationMs, bytes: res.bytes, truncated: res.truncated });
     } catch (err) {
       this.host.opDone(r.id, { reason: 'error', error: (err as Error).message });
     }
@@ -429,7 +507,6 @@ export class RtpEndpoint {
       // A new source (restart, re-INVITE to another box, DTMF from a different generator): start over.
       if (this.remoteSsrc !== undefined) this.counters.ssrcChanges++;
       this.remoteSsrc = h.ssrc;
-      this.ring.reset();
     }
     this.stats.update(h.ssrc, h.sequenceNumber, h.timestamp, nowMs);
     if (this.direction === 'sendonly' || this.direction === 'inactive') return;
@@ -437,11 +514,12 @@ export class RtpEndpoint {
       this.detectors.onTelephoneEvent(h.timestamp, h.marker, msg.subarray(h.payloadOffset, h.payloadOffset + h.payloadLength), nowMs);
       return;
     }
-    const slot = this.ring.slot(h.sequenceNumber);
-    if (!slot) return;
-    const samples = Math.min(slot.length, Math.floor(h.payloadLength / this.codec.bytesPerSample));
-    this.codec.decode(msg, h.payloadOffset, slot, samples);
-    if (samples < slot.length) slot.fill(0, samples);
+    const buf = this.decodeBuf;
+    const n = this.codec.decode(msg, h.payloadOffset, h.payloadLength, buf);
+    if (n === 0) return;
+    // The common packet (one 20 ms frame) goes in without creating a view.
+    const pcm = n === this.decodeFrameView.length ? this.decodeFrameView : buf.subarray(0, n);
+    this.jb.put(h.sequenceNumber, h.timestamp, pcm, nowMs, h.ssrc);
   }
 
   private onRtcp(msg: Buffer, address: string): void {
@@ -472,12 +550,11 @@ export class RtpEndpoint {
 
   // ---- tick phase 1: inbound ---------------------------------------------------------------
 
-  /** Take this tick's inbound frame from the ring and feed detectors, VAD and the recorder. */
+  /** Take this tick's inbound frame from the jitter buffer (concealed where lost) and feed detectors and VAD. */
   pullInbound(nowMs: number): void {
     if (this.closed) return;
-    const f = this.ring.next();
-    if (f) {
-      this.inFrame.set(f);
+    const kind = this.jb.get(this.inFrame);
+    if (kind !== 'silence') {
       this.inHave = true;
       this.inTs = (this.inTs + this.inFrame.length) >>> 0;
       this.detectors.onAudio(this.inFrame, this.inTs);
@@ -503,16 +580,29 @@ export class RtpEndpoint {
 
   // ---- tick phase 2: outbound --------------------------------------------------------------
 
-  /** Produce and send this tick's frame (or DTMF packets), record, and send RTCP when due. */
+  /** Produce and send this tick's frame (or DTMF packets), record, stream out, and send RTCP when due. */
   pushOutbound(nowMs: number): void {
     if (this.closed) return;
     const out = this.produce();
+    const heard = this.inHave ? this.inFrame : this.zero;
     if (this.record) {
       const r = this.record;
-      const heard = this.inHave ? this.inFrame : this.zero;
-      if (r.channels === 2) r.rec.writeStereo(heard, out ?? this.zero);
-      else r.rec.writeMono(heard);
-      if (r.rec.isTruncated) void this.stopRecord('finished');
+      try {
+        if (r.channels === 2) r.rec.writeStereo(heard, out ?? this.zero);
+        else r.rec.writeMono(out ? this.mix(heard, out) : heard);
+        if (r.rec.isTruncated) void this.stopRecord('finished');
+      } catch {
+        // Disk full or the like: the recorder closed its file; the call goes on.
+        void this.stopRecord('error');
+      }
+    }
+    if (this.streamOut) {
+      const so = this.streamOut;
+      so.push(this.streamMixed && out ? this.mix(heard, out) : heard);
+      if (this.streamCredit > 0 && so.queuedMs > 0 && this.host.streamAudio) {
+        this.streamCredit--;
+        this.host.streamAudio(so.take());
+      }
     }
     const target = this.latch.target();
     const canSend = target !== undefined && (this.direction === 'sendrecv' || this.direction === 'sendonly');
@@ -527,9 +617,11 @@ export class RtpEndpoint {
       } else if (out || this.sendSilence) {
         const frame = out ?? this.zero;
         if (!out) this.counters.silenceFrames++;
-        const n = this.codec.encode(frame, this.payloadBuf, frame.length);
-        this.sendPacket(target, this.codecSpec.payloadType, this.marker, this.ts, n * this.codec.bytesPerSample);
-        this.marker = false;
+        const bytes = this.codec.encode(frame, this.payloadBuf);
+        if (bytes > 0) {
+          this.sendPacket(target, this.codecSpec.payloadType, this.marker, this.ts, bytes);
+          this.marker = false;
+        }
       } else {
         this.marker = true; // silence suppressed: the next audio starts a talkspurt (RFC 3551 §4.1)
       }
@@ -537,19 +629,35 @@ export class RtpEndpoint {
     this.ts = (this.ts + this.outFrame.length) >>> 0;
     if (nowMs >= this.nextRtcpMs) {
       // RFC 3550 §6.2: randomize the interval (0.5–1.5 ×) so reports of many calls do not align.
-      this.nextRtcpMs = nowMs + RTCP_INTERVAL_MS * (0.5 + Math.random());
+      this.nextRtcpMs = nowMs + this.rtcpIntervalMs * (0.5 + Math.random());
       if (target) this.sendRtcp(false);
     }
+  }
+
+  /** heard + sent, saturated, into the scratch mix frame. */
+  private mix(a: Int16Array, b: Int16Array): Int16Array {
+    const m = this.mixFrame;
+    for (let i = 0; i < m.length; i++) {
+      const v = a[i] + b[i];
+      m[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    }
+    return m;
   }
 
   /** This tick's outbound audio, or undefined for "nothing to say". */
   private produce(): Int16Array | undefined {
     if (this.play) {
       const ok = this.play.source.read(this.outFrame);
-      if (!ok) {
-        this.stopPlay('finished');
-        return undefined;
-      }
+      if (ok) return this.outFrame;
+      this.stopPlay('finished');
+    }
+    if (this.streamIn) {
+      // Read every tick (marks fire on reads); silence from an empty queue falls through.
+      this.streamIn.read(this.outFrame);
+      if (this.streamIn.playing) return this.outFrame;
+    }
+    if (this.conference) {
+      this.conference.room.mixFor(this.conference.key, this.outFrame);
       return this.outFrame;
     }
     if (this.peer) return this.peer.inHave ? this.peer.inFrame : undefined;

@@ -11,8 +11,9 @@
  */
 import { EventEmitter } from 'node:events';
 import type {
-  DetectOptions, DtmfEventData, EndpointStats, EndpointUpdate, OperationResult, PlayOptions, PlaySpec, RecordOptions,
+  ConferenceJoinOptions, DetectOptions, DtmfEventData, EndpointStats, EndpointUpdate, OperationResult, PlayOptions, PlaySpec, RecordOptions, StreamOptions,
 } from '../engine/index.ts';
+import type { ConferenceHandle } from './conference-handle.ts';
 import type { EndpointCommand } from './protocol.ts';
 
 export interface MediaEndpointEvents {
@@ -20,6 +21,10 @@ export interface MediaEndpointEvents {
   speech: [ev: { state: 'start' | 'end' }];
   /** No RTP for rtpTimeoutS (default 30 s); fires once per silence. */
   rtpTimeout: [ev: { silentMs: number }];
+  /** Streaming out (startStream): one 20 ms chunk at the stream rate; `pcm` is owned by the listener (transferable). */
+  audio: [ev: { rate: number; pcm: Int16Array }];
+  /** Streaming in: the audio queued before markStream(name) has been played (cleared: discarded by clearStream/close). */
+  mark: [ev: { name: string; cleared: boolean }];
   closed: [ev: { reason: string }];
 }
 
@@ -37,8 +42,10 @@ export class MediaClosedError extends Error {
 
 /** What the handle needs from the engine (kept narrow so tests can fake it). */
 export interface HandleTransport {
-  command(ep: number, cmd: EndpointCommand): Promise<unknown>;
+  command(ep: number, cmd: EndpointCommand, transfer?: ArrayBuffer[]): Promise<unknown>;
   nextOpId(): number;
+  /** Stream-out flow control: `batches` audio batches were delivered to listeners. Default: no flow control. */
+  streamAck?(ep: number, batches: number): void;
 }
 
 export class MediaEndpointHandle extends EventEmitter<MediaEndpointEvents> {
@@ -60,9 +67,9 @@ export class MediaEndpointHandle extends EventEmitter<MediaEndpointEvents> {
     return this.isClosed;
   }
 
-  private cmd(cmd: EndpointCommand): Promise<unknown> {
+  private cmd(cmd: EndpointCommand, transfer?: ArrayBuffer[]): Promise<unknown> {
     if (this.isClosed) return Promise.reject(new MediaClosedError());
-    return this.transport.command(this.id, cmd);
+    return this.transport.command(this.id, cmd, transfer);
   }
 
   /** Start an operation; a failing start completes it with 'error' instead of rejecting. */
@@ -77,7 +84,8 @@ export class MediaEndpointHandle extends EventEmitter<MediaEndpointEvents> {
         this.ops.delete(id);
         throw err;
       }
-      this.completeOp(id, { reason: 'error', error: (err as Error).message });
+      const e = err as Error & { code?: unknown };
+      this.completeOp(id, { reason: 'error', error: e.message, ...(typeof e.code === 'string' ? { code: e.code } : {}) });
     }
     return { id, done };
   }
@@ -87,7 +95,12 @@ export class MediaEndpointHandle extends EventEmitter<MediaEndpointEvents> {
     return this.cmd({ c: 'update', update: u }) as Promise<void>;
   }
 
-  /** Play a list of prompts; a play already running on this endpoint is cancelled. */
+  /**
+   * Play a list of prompts; a play already running on this endpoint is cancelled. A prompt that
+   * cannot be opened completes the operation with reason 'error' and the player's code
+   * (NOT_FOUND, TOO_LARGE, UNSUPPORTED_FORMAT, FETCH_FAILED). bargeIn 'speech'/'any' starts a VAD
+   * on the endpoint if none runs.
+   */
   play(specs: PlaySpec[], opts: PlayOptions = {}): Promise<Operation> {
     return this.operation((op) => ({ c: 'play', op, specs, opts }));
   }
@@ -118,7 +131,7 @@ export class MediaEndpointHandle extends EventEmitter<MediaEndpointEvents> {
     return this.cmd({ c: 'detect', opts }) as Promise<void>;
   }
 
-  /** Record to a WAV file (mono: what the peer sends; stereo: peer left, us right). */
+  /** Record to a WAV file (mono: mix of what the peer sends and what we send; stereo: peer left, us right). */
   record(path: string, opts: RecordOptions = {}): Promise<Operation> {
     return this.operation((op) => ({ c: 'record', op, path, opts }));
   }
@@ -136,7 +149,67 @@ export class MediaEndpointHandle extends EventEmitter<MediaEndpointEvents> {
     return this.cmd({ c: 'disconnect' }) as Promise<void>;
   }
 
-  /** Send back what is received (after the reorder buffer). */
+  /**
+   * Streaming hook, out: from now on emit 'audio' with the leg's decoded audio (or, mixed, the
+   * peer plus what we send) as 20 ms chunks at 16 or 24 kHz. A listener slower than real time
+   * loses the oldest audio (counted in stats().streamDropped), never delays it.
+   */
+  startStream(opts: StreamOptions): Promise<void> {
+    if (opts.rate !== 16000 && opts.rate !== 24000) return Promise.reject(new RangeError('stream rate must be 16000 or 24000'));
+    return this.cmd({ c: 'startStream', opts }) as Promise<void>;
+  }
+
+  stopStream(): Promise<void> {
+    return this.cmd({ c: 'stopStream' }) as Promise<void>;
+  }
+
+  /**
+   * Streaming hook, in: queue PCM at 16 or 24 kHz for playout (after what is queued). It plays
+   * whenever no play operation runs. `pcm`'s buffer is transferred to the worker (unusable here
+   * afterwards) when it is exactly the array's own buffer, copied otherwise.
+   */
+  streamIn(pcm: Int16Array, rate: 16000 | 24000): Promise<void> {
+    if (rate !== 16000 && rate !== 24000) return Promise.reject(new RangeError('stream-in rate must be 16000 or 24000'));
+    const own = pcm.byteOffset === 0 && pcm.byteLength === pcm.buffer.byteLength && pcm.buffer instanceof ArrayBuffer;
+    return this.cmd({ c: 'streamIn', pcm, rate }, own ? [pcm.buffer as ArrayBuffer] : undefined) as Promise<void>;
+  }
+
+  /** 'mark' {name} fires once all stream-in audio queued so far has been played. */
+  markStream(name: string): Promise<void> {
+    return this.cmd({ c: 'markStream', name }) as Promise<void>;
+  }
+
+  /** Drop the queued stream-in audio (barge-in); pending marks fire with cleared = true. */
+  clearStream(): Promise<void> {
+    return this.cmd({ c: 'clearStream' }) as Promise<void>;
+  }
+
+  /**
+   * Join a conference (mix-minus: we hear everyone else, they hear us unless muted/listenOnly;
+   * whisperTo: only that endpoint hears us). The conference must be in this endpoint's worker:
+   * create the endpoint with { near: conference }. Joining another conference leaves this one.
+   */
+  async joinConference(conf: ConferenceHandle, opts: Omit<ConferenceJoinOptions, 'whisperTo'> & { whisperTo?: MediaEndpointHandle } = {}): Promise<void> {
+    if (conf.closed) throw Object.assign(new Error('conference is closed'), { code: 'CONFERENCE_CLOSED' });
+    if (conf.workerIndex !== this.workerIndex) {
+      throw Object.assign(new Error('the conference lives in another media worker: create the endpoint with { near: conference }'), { code: 'CROSS_WORKER' });
+    }
+    const { whisperTo, ...rest } = opts;
+    await this.cmd({ c: 'joinConference', conf: conf.id, opts: { ...rest, ...(whisperTo ? { whisperTo: whisperTo.id } : {}) } });
+  }
+
+  /** Change mute, gain, listen-only or whisper target in the current conference (whisperTo null = everyone hears). */
+  updateConference(opts: Omit<ConferenceJoinOptions, 'whisperTo'> & { whisperTo?: MediaEndpointHandle | null }): Promise<void> {
+    const { whisperTo, ...rest } = opts;
+    const o: ConferenceJoinOptions = whisperTo === undefined ? rest : whisperTo === null ? { ...rest, whisperTo: undefined } : { ...rest, whisperTo: whisperTo.id };
+    return this.cmd({ c: 'updateConference', opts: o }) as Promise<void>;
+  }
+
+  leaveConference(): Promise<void> {
+    return this.cmd({ c: 'leaveConference' }) as Promise<void>;
+  }
+
+  /** Send back what is received (after the jitter buffer). */
   echo(on: boolean): Promise<void> {
     return this.cmd({ c: 'echo', on }) as Promise<void>;
   }
@@ -157,6 +230,13 @@ export class MediaEndpointHandle extends EventEmitter<MediaEndpointEvents> {
   }
 
   // ---- called by the engine ----
+
+  /** @internal Stream-out chunks from the worker: one 'audio' event each, then acknowledged. */
+  deliverAudio(rate: number, frames: Int16Array[]): void {
+    if (this.isClosed) return;
+    for (const pcm of frames) this.emit('audio', { rate, pcm });
+    this.transport.streamAck?.(this.id, 1);
+  }
 
   /** @internal */
   completeOp(op: number, result: OperationResult): void {

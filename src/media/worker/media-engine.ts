@@ -17,6 +17,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { nullLogger, type Logger } from '../../lib/index.ts';
 import type { EndpointOptions } from '../engine/index.ts';
+import { ConferenceHandle } from './conference-handle.ts';
 import { MediaClosedError, MediaEndpointHandle, type HandleTransport } from './media-endpoint-handle.ts';
 import { PortAllocator } from './port-allocator.ts';
 import type { CreatedEndpoint, EndpointCommand, MainToWorker, WorkerLoad, WorkerToMain } from './protocol.ts';
@@ -36,7 +37,14 @@ export interface MediaEngineOptions {
 }
 
 export interface CreateEndpointOptions extends EndpointOptions {
-  /** Put the new endpoint in the same worker as this one (needed to bridge them). Default: least-loaded worker. */
+  /** Put the new endpoint in the same worker as this endpoint or conference (needed to bridge or join). Default: least-loaded worker. */
+  near?: MediaEndpointHandle | ConferenceHandle;
+}
+
+export interface CreateConferenceOptions {
+  /** Media rate of the mix; members must have it. Default 8000 (G.711). */
+  rate?: number;
+  /** Put it in the worker of this endpoint (which can then join without moving). Default: least-loaded worker. */
   near?: MediaEndpointHandle;
 }
 
@@ -49,6 +57,7 @@ class WorkerProxy {
   private nextReq = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   readonly handles = new Map<number, MediaEndpointHandle>();
+  readonly conferences = new Map<number, ConferenceHandle>();
   alive = true;
 
   constructor(readonly index: number, readonly worker: Worker, private readonly onGone: (p: WorkerProxy, err?: Error) => void) {
@@ -57,13 +66,18 @@ class WorkerProxy {
     worker.on('exit', () => this.gone());
   }
 
-  request(build: (req: number) => MainToWorker): Promise<unknown> {
+  request(build: (req: number) => MainToWorker, transfer?: ArrayBuffer[]): Promise<unknown> {
     if (!this.alive) return Promise.reject(new MediaClosedError());
     const req = this.nextReq++;
     return new Promise((resolve, reject) => {
       this.pending.set(req, { resolve, reject });
-      this.worker.postMessage(build(req));
+      this.worker.postMessage(build(req), transfer);
     });
+  }
+
+  /** A message that gets no reply. */
+  notify(msg: MainToWorker): void {
+    if (this.alive) this.worker.postMessage(msg);
   }
 
   private onMessage(m: WorkerToMain): void {
@@ -78,6 +92,9 @@ class WorkerProxy {
       }
       case 'opDone':
         this.handles.get(m.ep)?.completeOp(m.op, m.result);
+        return;
+      case 'audio':
+        this.handles.get(m.ep)?.deliverAudio(m.rate, m.frames);
         return;
       case 'event': {
         const h = this.handles.get(m.ep);
@@ -108,6 +125,8 @@ class WorkerProxy {
       this.onEndpointClosed(h);
     }
     this.handles.clear();
+    for (const c of this.conferences.values()) c.markClosed('worker exited');
+    this.conferences.clear();
     this.onGone(this, err);
   }
 }
@@ -117,6 +136,7 @@ export class MediaEngine {
   private readonly ports: PortAllocator;
   private nextEp = 1;
   private nextOp = 1;
+  private nextConf = 1;
   private readonly logger: Logger;
 
   private constructor(private readonly workers: WorkerProxy[], opts: MediaEngineOptions) {
@@ -172,8 +192,9 @@ export class MediaEngine {
 
   private transport(w: WorkerProxy): HandleTransport {
     return {
-      command: (ep: number, cmd: EndpointCommand) => w.request((req) => ({ t: 'cmd', req, ep, cmd })),
+      command: (ep: number, cmd: EndpointCommand, transfer?: ArrayBuffer[]) => w.request((req) => ({ t: 'cmd', req, ep, cmd }), transfer),
       nextOpId: () => this.nextOp++,
+      streamAck: (ep: number, batches: number) => w.notify({ t: 'streamAck', ep, batches }),
     };
   }
 
@@ -218,6 +239,33 @@ export class MediaEngine {
     throw lastErr ?? new Error('could not bind an RTP port');
   }
 
+  /**
+   * A conference mix (N-party, mix-minus) in one worker. Members join with
+   * endpoint.joinConference(); create them with { near: conference } so they share its worker.
+   */
+  async createConference(opts: CreateConferenceOptions = {}): Promise<ConferenceHandle> {
+    if (this.state !== 'running') throw new MediaClosedError();
+    const rate = opts.rate ?? 8000;
+    if (!(Number.isInteger(rate) && rate > 0 && rate % 50 === 0)) throw new RangeError('conference rate must be a positive multiple of 50 Hz');
+    let w: WorkerProxy | undefined;
+    if (opts.near) {
+      w = this.workers[opts.near.workerIndex];
+      if (!w?.alive || opts.near.closed) throw new MediaClosedError();
+    } else {
+      for (const x of this.workers) if (x.alive && (!w || x.handles.size + x.conferences.size < w.handles.size + w.conferences.size)) w = x;
+    }
+    if (!w) throw new Error('no media worker is running');
+    const id = this.nextConf++;
+    await w.request((req) => ({ t: 'createConference', req, conf: id, rate }));
+    const proxy = w;
+    const c = new ConferenceHandle(id, w.index, rate, async (conf) => {
+      proxy.conferences.delete(conf);
+      await proxy.request((req) => ({ t: 'closeConference', req, conf }));
+    });
+    w.conferences.set(id, c);
+    return c;
+  }
+
   /** Per-worker load and ticker health (for metrics and benchmarks). */
   async load(): Promise<WorkerLoad[]> {
     return Promise.all(this.workers.filter((w) => w.alive).map((w) => w.request((req) => ({ t: 'load', req })) as Promise<WorkerLoad>));
@@ -240,6 +288,8 @@ export class MediaEngine {
         this.ports.release(h.localPort);
       }
       w.handles.clear();
+      for (const c of w.conferences.values()) c.markClosed('engine closed');
+      w.conferences.clear();
       await w.worker.terminate();
     }));
     this.state = 'closed';

@@ -1,13 +1,15 @@
 /**
  * The body of one media worker thread: it owns RTP endpoints (their sockets) and the worker's
  * single Ticker, and executes the commands of protocol.ts. Each tick runs two phases over all
- * endpoints — inbound (ring → detectors/VAD/recorder) then outbound (player/bridge/echo →
- * encode → send) — so bridged endpoints hear each other's frame of the same tick.
+ * endpoints — inbound (jitter buffer → detectors/VAD) then, after the conferences took their
+ * members' frames, outbound (player/stream-in/conference/bridge/echo → recorder, stream-out →
+ * encode → send) — so bridged endpoints and conference members hear each other's frame of the
+ * same tick.
  * It must never throw out of a message handler: every request gets exactly one reply.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AudioSource } from '../audio.ts';
-import { FallbackPlaylist, RtpEndpoint, Ticker, type EndpointHost, type PlaySpec, type VadLike } from '../engine/index.ts';
+import { ConferenceRoom, FallbackPlaylist, RtpEndpoint, Ticker, type EndpointHost, type PlaySpec, type VadLike } from '../engine/index.ts';
 import { WavRecorder } from '../record/index.ts';
 import type { EndpointCommand, MainToWorker, WorkerInit, WorkerLoad, WorkerToMain } from './protocol.ts';
 
@@ -16,6 +18,7 @@ if (!port) throw new Error('media-worker must run in a worker thread');
 const init = workerData as WorkerInit;
 
 const endpoints = new Map<number, RtpEndpoint>();
+const conferences = new Map<number, ConferenceRoom>();
 let tickSumUs = 0;
 let tickMaxUs = 0;
 let tickCount = 0;
@@ -24,7 +27,9 @@ const ticker = new Ticker({
   onTick: (due) => {
     const t0 = process.hrtime.bigint();
     for (const ep of endpoints.values()) ep.pullInbound(due);
+    for (const c of conferences.values()) c.pushInputs();
     for (const ep of endpoints.values()) ep.pushOutbound(due);
+    for (const c of conferences.values()) c.endTick();
     const us = Number(process.hrtime.bigint() - t0) / 1000;
     tickSumUs += us;
     tickCount++;
@@ -32,8 +37,8 @@ const ticker = new Ticker({
   },
 });
 
-function post(msg: WorkerToMain): void {
-  port!.postMessage(msg);
+function post(msg: WorkerToMain, transfer?: ArrayBuffer[]): void {
+  port!.postMessage(msg, transfer);
 }
 
 function hostFor(id: number): EndpointHost {
@@ -41,6 +46,11 @@ function hostFor(id: number): EndpointHost {
     emit: (name, data) => post({ t: 'event', ep: id, name, data } as WorkerToMain),
     opDone: (op, result) => post({ t: 'opDone', ep: id, op, result }),
     wallNow: () => Date.now(),
+    streamAudio: (frames) => {
+      if (frames.length === 0) return;
+      const rate = frames[0].length * 50;
+      post({ t: 'audio', ep: id, rate, frames }, frames.map((f) => f.buffer as ArrayBuffer));
+    },
   };
 }
 
@@ -104,7 +114,17 @@ async function command(id: number, ep: RtpEndpoint, cmd: EndpointCommand): Promi
         source.close();
         throw new Error('endpoint closed');
       }
-      ep.startPlay(cmd.op, source, cmd.opts.bargeIn);
+      const b = cmd.opts.bargeIn;
+      if ((b === 'speech' || b === 'any') && !ep.hasVad) {
+        // Speech barge-in needs a VAD: start one for this endpoint (it keeps running, emitting 'speech').
+        try {
+          ep.ensureVad(await createVad(ep.mediaRate));
+        } catch (err) {
+          source.close();
+          throw err;
+        }
+      }
+      ep.startPlay(cmd.op, source, b);
       return undefined;
     }
     case 'cancel':
@@ -129,7 +149,11 @@ async function command(id: number, ep: RtpEndpoint, cmd: EndpointCommand): Promi
     }
     case 'record': {
       const channels = cmd.opts.channels ?? 1;
-      const rec = WavRecorder.open(cmd.path, { rate: ep.mediaRate, channels, ...(cmd.opts.maxDurationMs ? { maxDurationMs: cmd.opts.maxDurationMs } : {}) });
+      const rec = WavRecorder.open(cmd.path, {
+        rate: ep.mediaRate, channels,
+        ...(cmd.opts.maxDurationMs ? { maxDurationMs: cmd.opts.maxDurationMs } : {}),
+        ...(cmd.opts.maxBytes ? { maxBytes: cmd.opts.maxBytes } : {}),
+      });
       ep.startRecord(cmd.op, rec, channels);
       return undefined;
     }
@@ -153,6 +177,35 @@ async function command(id: number, ep: RtpEndpoint, cmd: EndpointCommand): Promi
       return undefined;
     case 'stats':
       return ep.getStats();
+    case 'startStream':
+      ep.startStream(cmd.opts);
+      return undefined;
+    case 'stopStream':
+      ep.stopStream();
+      return undefined;
+    case 'streamIn':
+      ep.streamInAudio(cmd.pcm, cmd.rate);
+      return undefined;
+    case 'markStream':
+      ep.markStream(cmd.name);
+      return undefined;
+    case 'clearStream':
+      ep.clearStream();
+      return undefined;
+    case 'joinConference': {
+      const room = conferences.get(cmd.conf);
+      if (!room) throw Object.assign(new Error('the conference is not in this worker (closed, or create the endpoint with { near: conference })'), { code: 'CROSS_WORKER' });
+      if (cmd.opts.whisperTo !== undefined && cmd.opts.whisperTo === id) throw new Error('an endpoint cannot whisper to itself');
+      room.join(ep, String(id), cmd.opts);
+      return undefined;
+    }
+    case 'updateConference':
+      if (!ep.conference) throw new Error('endpoint is not in a conference');
+      ep.conference.room.set(ep, cmd.opts);
+      return undefined;
+    case 'leaveConference':
+      ep.conference?.room.leave(ep);
+      return undefined;
     case 'close':
       endpoints.delete(id);
       await ep.close('closed');
@@ -183,8 +236,23 @@ async function handle(msg: MainToWorker): Promise<void> {
       case 'load':
         post({ t: 'reply', req: msg.req, ok: true, value: load() });
         return;
+      case 'createConference':
+        conferences.set(msg.conf, new ConferenceRoom(msg.conf, msg.rate));
+        post({ t: 'reply', req: msg.req, ok: true });
+        return;
+      case 'closeConference':
+        conferences.get(msg.conf)?.close();
+        conferences.delete(msg.conf);
+        post({ t: 'reply', req: msg.req, ok: true });
+        return;
+      case 'streamAck': {
+        endpoints.get(msg.ep)?.streamAck(msg.batches);
+        return;
+      }
       case 'shutdown': {
         ticker.stop();
+        for (const c of conferences.values()) c.close();
+        conferences.clear();
         const all = [...endpoints.values()];
         endpoints.clear();
         await Promise.all(all.map((ep) => ep.close('engine closed')));
@@ -195,7 +263,7 @@ async function handle(msg: MainToWorker): Promise<void> {
     }
   } catch (err) {
     const e = err as Error & { code?: string };
-    post({ t: 'reply', req: msg.req, ok: false, error: e.message, ...(e.code ? { code: e.code } : {}) });
+    if ('req' in msg) post({ t: 'reply', req: msg.req, ok: false, error: e.message, ...(e.code ? { code: e.code } : {}) });
   }
 }
 

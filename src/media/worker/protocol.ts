@@ -1,7 +1,10 @@
 /**
  * The message protocol between the MediaEngine (main thread) and its media workers. Every
- * message is a plain structured-clonable object; audio crosses only inside 'pcm' play specs
- * (as typed arrays). Requests carry a `req` number that the worker answers exactly once with
+ * message is a plain structured-clonable object; audio crosses only inside 'pcm' play specs,
+ * 'streamIn' commands and 'audio' messages (typed arrays; stream audio is transferred, not
+ * copied). Stream-out is flow-controlled: the worker posts at most 10 unacknowledged 'audio'
+ * batches, the main thread answers each with 'streamAck', and audio a slow main thread does not
+ * take is shed (oldest first) inside the worker. Requests carry a `req` number that the worker answers exactly once with
  * a 'reply'; long-running commands (play, record, sendDtmf) are operations with an `op` id
  * that the worker completes later with 'opDone'; endpoint events arrive as 'event'.
  *
@@ -10,11 +13,13 @@
  *  main ──{t:'cmd', req, ep, cmd}───────────▶ worker ──{t:'reply', …}
  *                                             worker ──{t:'opDone', ep, op, result}
  *                                             worker ──{t:'event', ep, name, data}
+ *                                             worker ──{t:'audio', ep, rate, frames} ──▶ main ──{t:'streamAck', ep, batches}
+ *  main ──{t:'createConference', req, conf, rate} / {t:'closeConference', req, conf}
  *  main ──{t:'shutdown', req}───────────────▶ worker closes every endpoint, replies, exits
  * ```
  */
 import type {
-  DetectOptions, EndpointOptions, EndpointStats, EndpointUpdate, OperationResult, PlayOptions, PlaySpec, RecordOptions,
+  ConferenceJoinOptions, DetectOptions, EndpointOptions, EndpointStats, EndpointUpdate, OperationResult, PlayOptions, PlaySpec, RecordOptions, StreamOptions,
 } from '../engine/index.ts';
 import type { EndpointEventMap, EndpointEventName } from '../engine/index.ts';
 
@@ -38,12 +43,24 @@ export type EndpointCommand =
   | { c: 'disconnect' }
   | { c: 'echo'; on: boolean }
   | { c: 'stats' }
+  | { c: 'startStream'; opts: StreamOptions }
+  | { c: 'stopStream' }
+  | { c: 'streamIn'; pcm: Int16Array; rate: 16000 | 24000 }
+  | { c: 'markStream'; name: string }
+  | { c: 'clearStream' }
+  | { c: 'joinConference'; conf: number; opts: ConferenceJoinOptions }
+  | { c: 'updateConference'; opts: ConferenceJoinOptions }
+  | { c: 'leaveConference' }
   | { c: 'close' };
 
 export type MainToWorker =
   | { t: 'create'; req: number; ep: number; port: number; opts: EndpointOptions }
   | { t: 'cmd'; req: number; ep: number; cmd: EndpointCommand }
   | { t: 'load'; req: number }
+  | { t: 'createConference'; req: number; conf: number; rate: number }
+  | { t: 'closeConference'; req: number; conf: number }
+  /** Stream-out flow control: the main thread consumed this many 'audio' batches (no reply). */
+  | { t: 'streamAck'; ep: number; batches: number }
   | { t: 'shutdown'; req: number };
 
 export interface CreatedEndpoint {
@@ -67,4 +84,6 @@ export type WorkerToMain =
   | { t: 'reply'; req: number; ok: true; value?: CreatedEndpoint | EndpointStats | WorkerLoad | boolean }
   | { t: 'reply'; req: number; ok: false; error: string; code?: string }
   | { t: 'opDone'; ep: number; op: number; result: OperationResult }
+  /** Stream-out chunks, 20 ms each at the stream rate; their buffers are transferred. */
+  | { t: 'audio'; ep: number; rate: number; frames: Int16Array[] }
   | { [K in EndpointEventName]: { t: 'event'; ep: number; name: K; data: EndpointEventMap[K] } }[EndpointEventName];
