@@ -34,6 +34,17 @@ export const ERROR_CATALOG = {
   IDEMPOTENCY_KEY_REUSED: { status: 400, message: 'This request id was already used for a different request.' },
   IDEMPOTENT_REQUEST_IN_PROGRESS: { status: 409, message: 'The first request with this id is still being processed; retry shortly.' },
   REPEATABILITY_EXPIRED: { status: 412, message: 'Repeatability-First-Sent is outside the 5-minute window.' },
+  // Calls, operations, recordings, CDRs (native API over core's CallError; faces/native/call-errors.ts).
+  CALL_NOT_FOUND: { status: 404, message: 'No such call.' },
+  OPERATION_NOT_FOUND: { status: 404, message: 'No such operation.' },
+  LEG_NOT_FOUND: { status: 404, message: 'No such leg on this call.' },
+  RECORDING_NOT_FOUND: { status: 404, message: 'No such recording.' },
+  CDR_NOT_FOUND: { status: 404, message: 'No such call detail record.' },
+  CALL_INVALID_STATE: { status: 409, message: 'The call is not in a state that allows this.' },
+  RECORDING_NOT_READY: { status: 409, message: 'The recording is not finished (or failed), so it has no content yet.' },
+  DESTINATION_NOT_ALLOWED: { status: 403, message: 'This application may not call this destination.' },
+  NOT_CONFIGURED: { status: 501, message: 'This node is not configured for this (e.g. no outbound channel or speech engine).' },
+  RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range is outside the content.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

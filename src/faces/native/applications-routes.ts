@@ -30,9 +30,9 @@ export function registerApplicationRoutes(app: FastifyInstance, ctx: NativeApiCo
     ...pre, schema: { tags, summary: 'List applications (admin: all; application key: its own)', response: { 200: listOf(applicationSchema), ...errorResponses } },
   }, mapErrors(async (req) => ({ items: await ctx.tenancy().applications.list(principalOf(req)) })));
 
-  app.post<{ Body: ApplicationInput }>('/v1/applications', {
+  app.post<{ Body: ApplicationInput }>('/v1/applications', ctx.idempotent({
     ...pre, schema: { tags, summary: 'Create an application (admin); returns its first API key once', body: applicationCreateBody, response: { 201: createdApplicationSchema, ...errorResponses } },
-  }, mapErrors(async (req, reply) => {
+  }), mapErrors(async (req, reply) => {
     requireAdmin(req);
     const c = await ctx.tenancy().applications.create(req.body);
     return reply.code(201).send({ application: c.application, apiKey: issued(c.apiKey), webhookSecrets: c.webhookSecrets });
@@ -64,16 +64,16 @@ export function registerApplicationRoutes(app: FastifyInstance, ctx: NativeApiCo
     return { items: await ctx.tenancy().applications.listApiKeys(req.params.id) };
   }));
 
-  app.post<IdReq>('/v1/applications/:id/api-keys', {
+  app.post<IdReq>('/v1/applications/:id/api-keys', ctx.idempotent({
     ...pre, schema: { tags, summary: 'Issue an additional API key (admin); returned once', params: idParams, response: { 201: issuedKeySchema, ...errorResponses } },
-  }, mapErrors(async (req, reply) => {
+  }), mapErrors(async (req, reply) => {
     requireAdmin(req);
     return reply.code(201).send(issued(await ctx.tenancy().applications.createApiKey(req.params.id)));
   }));
 
-  app.post<KeyReq>('/v1/applications/:id/api-keys/:keyId/rotate', {
+  app.post<KeyReq>('/v1/applications/:id/api-keys/:keyId/rotate', ctx.idempotent({
     ...pre, schema: { tags, summary: 'Replace a key: issue a new one (returned once) and revoke this one (admin)', params: keyParams, response: { 201: issuedKeySchema, ...errorResponses } },
-  }, mapErrors(async (req, reply) => {
+  }), mapErrors(async (req, reply) => {
     requireAdmin(req);
     return reply.code(201).send(issued(await ctx.tenancy().applications.rotateApiKey(req.params.id, req.params.keyId)));
   }));
@@ -85,13 +85,13 @@ export function registerApplicationRoutes(app: FastifyInstance, ctx: NativeApiCo
     return ctx.tenancy().applications.revokeApiKey(req.params.id, req.params.keyId);
   }));
 
-  app.post<IdReq>('/v1/applications/:id/webhook-secrets/rotate', {
+  app.post<IdReq>('/v1/applications/:id/webhook-secrets/rotate', ctx.idempotent({
     ...pre,
     schema: {
       tags, summary: 'New webhook signing secret; the previous one stays active until the next rotation (admin)', params: idParams,
       response: { 200: { type: 'object', properties: { webhookSecrets: { type: 'array', items: { type: 'string' } } }, required: ['webhookSecrets'] }, ...errorResponses },
     },
-  }, mapErrors(async (req) => {
+  }), mapErrors(async (req) => {
     requireAdmin(req);
     return { webhookSecrets: await ctx.tenancy().applications.rotateWebhookSecret(req.params.id) };
   }));

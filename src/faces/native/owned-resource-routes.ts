@@ -36,9 +36,9 @@ export function registerOwnedResource<I, U, V>(app: FastifyInstance, ctx: Native
     ...pre, schema: { tags, summary: `List ${spec.path} (admin: all; application key: its own)`, response: { 200: listOf(spec.schemas.item), ...errorResponses } },
   }, mapErrors(async (req) => ({ items: await spec.service(ctx).list(principalOf(req)) })));
 
-  app.post<{ Body: I }>(base, {
+  app.post<{ Body: I }>(base, ctx.idempotent({
     ...pre, schema: { tags, summary: `Create a ${spec.noun}`, body: spec.schemas.create, response: { 201: spec.schemas.item, ...errorResponses } },
-  }, mapErrors(async (req, reply) => reply.code(201).send(await spec.service(ctx).create(principalOf(req), req.body as I))));
+  }), mapErrors(async (req, reply) => reply.code(201).send(await spec.service(ctx).create(principalOf(req), req.body as I))));
 
   app.get<IdReq>(`${base}/:id`, {
     ...pre, schema: { tags, summary: `Get a ${spec.noun}`, params: idParams, response: { 200: spec.schemas.item, ...errorResponses } },

@@ -1,11 +1,12 @@
 // Core's TenancyError → the HTTP error catalog. The codes are the same names on both sides
 // (src/http/errors.ts lists them), so this is a lookup, not a translation table to keep in sync
-// by hand; field issues become the catalog's `details`.
+// by hand; field issues become the catalog's `details`. CallErrors go through call-errors.ts.
 import { httpError, HttpError } from '../../http/index.ts';
 import { TenancyError } from '../../core/index.ts';
+import { callErrorToHttp } from './call-errors.ts';
 
 export function toHttpError(err: unknown): unknown {
-  if (!(err instanceof TenancyError)) return err;
+  if (!(err instanceof TenancyError)) return callErrorToHttp(err);
   return err.issues ? httpError(err.code, err.message, err.issues) : httpError(err.code, err.message);
 }
 

@@ -1,0 +1,143 @@
+// /v1/calls: list and read calls, place an outbound call, and act on a live call through
+// sub-resources (POST /v1/calls/{id}/play …). Each action runs one core operation
+// (CallService.execute) and answers 202 with the operation as it stands — its final result
+// arrives as an event and at GET /v1/operations/{id}. Every POST goes through the idempotency
+// guard. Another application's call is 404 CALL_NOT_FOUND, exactly like a missing one.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CallError, type CallService, type OperationInfo } from '../../core/index.ts';
+import { httpError, principalOf } from '../../http/index.ts';
+import {
+  actionBodies, callIdParams, callListQuery, callSchema, callSummarySchema, createCallBody, createdCallSchema, errorResponses,
+  operationSchema, pageOf, recordingStopParams, stopRecordingBody,
+} from './call-schemas.ts';
+import type { NativeApiContext } from './context.ts';
+import { DEFAULT_PAGE, filteredPage, pageFrom, parseTime } from './paging.ts';
+import { mapErrors } from './tenancy-errors.ts';
+
+const tags = ['calls'];
+
+/** URL segment → core operation name and summary. */
+export const CALL_ACTIONS: readonly { segment: string; operation: string; summary: string }[] = [
+  { segment: 'answer', operation: 'answer', summary: 'Answer an incoming call' },
+  { segment: 'reject', operation: 'reject', summary: 'Reject an incoming call (busy 486, forbidden 403, none 480)' },
+  { segment: 'redirect', operation: 'redirect', summary: 'Redirect an incoming call (302 with 1–10 targets)' },
+  { segment: 'hangup', operation: 'hangup', summary: 'Hang up: end the call for everyone, or drop one leg' },
+  { segment: 'play', operation: 'play', summary: 'Play files, URLs, tones, silence or text-to-speech' },
+  { segment: 'recognize', operation: 'recognize', summary: 'Collect DTMF or recognize speech choices, with an optional prompt' },
+  { segment: 'record-response', operation: 'recordResponse', summary: 'Record what the caller says (≤ 120 s); the recording downloads with the token in record.completed' },
+  { segment: 'send-dtmf', operation: 'sendDtmf', summary: 'Send DTMF tones (RFC 4733)' },
+  { segment: 'transfer', operation: 'transferBlind', summary: 'Blind transfer: REFER when the peer accepts it, else bridge a new outbound leg' },
+  { segment: 'recordings', operation: 'startRecording', summary: 'Start recording the call' },
+  { segment: 'cancel-media', operation: 'cancelAllMediaOperations', summary: 'Cancel every running media operation (play, recognize, record-response)' },
+];
+
+type ActionBody = Record<string, unknown> & { operationContext?: string; callbackUrl?: string };
+type IdReq = { Params: { id: string } };
+/** A call row as CallService.list returns it (the store's shape; faces may not import the store). */
+type CallRow = Awaited<ReturnType<CallService['list']>>[number];
+
+const MAX_CONTEXT = 2048;
+
+/** The operation context from the body or the Operation-Context header (they must agree). */
+function operationContextOf(req: FastifyRequest, body: ActionBody): string | undefined {
+  const raw = req.headers['operation-context'];
+  const header = Array.isArray(raw) ? raw.join(', ') : raw;
+  if (header !== undefined && header.length > MAX_CONTEXT) {
+    throw httpError('VALIDATION_FAILED', `Operation-Context is limited to ${MAX_CONTEXT} characters`, [{ path: 'Operation-Context', message: `must be at most ${MAX_CONTEXT} characters` }]);
+  }
+  if (header !== undefined && body.operationContext !== undefined && header !== body.operationContext) {
+    throw httpError('VALIDATION_FAILED', 'operationContext and the Operation-Context header differ', [{ path: '/operationContext', message: 'differs from the Operation-Context header' }]);
+  }
+  return body.operationContext ?? header;
+}
+
+function sendOperation(reply: FastifyReply, info: OperationInfo, status: number): FastifyReply {
+  reply.header('location', `/v1/operations/${info.id}`);
+  if (info.operationContext !== null) reply.header('operation-context', info.operationContext);
+  return reply.code(status).send(info);
+}
+
+export function registerCallRoutes(app: FastifyInstance, ctx: NativeApiContext): void {
+  const pre = { preHandler: ctx.auth };
+
+  /** A call that is not live: 409 when it exists but ended, else the original 404. */
+  const explainNotLive = async (req: FastifyRequest, callId: string, err: unknown): Promise<never> => {
+    if (err instanceof CallError && err.code === 'CALL_NOT_FOUND') {
+      const known = await ctx.calls().get(principalOf(req), callId).then(() => true, () => false);
+      if (known) throw httpError('CALL_INVALID_STATE', `call ${callId} has ended`);
+    }
+    throw err;
+  };
+
+  const run = async (req: FastifyRequest<IdReq & { Body?: ActionBody }>, reply: FastifyReply, operation: string): Promise<FastifyReply> => {
+    const body: ActionBody = req.body ?? {};
+    const operationContext = operationContextOf(req, body);
+    const { operationContext: _oc, callbackUrl, ...params } = body;
+    const op = await ctx.calls().execute(req.params.id, operation, params, {
+      principal: principalOf(req),
+      ...(operationContext !== undefined ? { operationContext } : {}),
+      ...(callbackUrl !== undefined ? { callbackUrl } : {}),
+    }).catch((err: unknown) => explainNotLive(req, req.params.id, err));
+    return sendOperation(reply, op.info(), 202);
+  };
+
+  app.get<{ Querystring: { since?: string; until?: string; cursor?: string; limit?: number; state?: string; direction?: 'inbound' | 'outbound' } }>('/v1/calls', {
+    ...pre,
+    schema: { tags, summary: 'List calls, oldest first (admin: all; application key: its own)', querystring: callListQuery, response: { 200: pageOf(callSummarySchema), ...errorResponses } },
+  }, mapErrors(async (req) => {
+    const q = req.query;
+    const since = parseTime('since', q.since);
+    const until = parseTime('until', q.until);
+    const states = q.state?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    const limit = q.limit ?? DEFAULT_PAGE;
+    const who = principalOf(req);
+    const fetch = (afterId: string | undefined, n: number): Promise<CallRow[]> => ctx.calls().list(who, {
+      ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}), ...(states?.length ? { states } : {}),
+      ...(afterId !== undefined ? { afterId } : {}), limit: n,
+    });
+    // The store filters by state and time; direction is filtered here, page by page.
+    if (q.direction) return filteredPage(fetch, (c) => c.direction === q.direction, (c) => c.id, limit, q.cursor);
+    return pageFrom(await fetch(q.cursor, limit), limit, (c) => c.id);
+  }));
+
+  app.post<{ Body: ActionBody }>('/v1/calls', ctx.idempotent({
+    ...pre,
+    schema: {
+      tags, summary: 'Place an outbound call (phone number via a trunk, SIP URI, WebRTC user); 201 with the call and its createCall operation',
+      body: createCallBody, response: { 201: createdCallSchema, ...errorResponses },
+    },
+  }), mapErrors(async (req, reply) => {
+    const body = req.body;
+    const operationContext = operationContextOf(req, body);
+    const { operationContext: _oc, ...params } = body;
+    const who = principalOf(req);
+    const { call, operation } = await ctx.calls().createCall(params, { principal: who, ...(operationContext !== undefined ? { operationContext } : {}) });
+    const view = await ctx.calls().get(who, call.id);
+    reply.header('location', `/v1/calls/${call.id}`);
+    if (operationContext !== undefined) reply.header('operation-context', operationContext);
+    return reply.code(201).send({ call: view, operation: operation.info() });
+  }));
+
+  app.get<IdReq>('/v1/calls/:id', {
+    ...pre, schema: { tags, summary: 'Get a call (live or ended) with its legs', params: callIdParams, response: { 200: callSchema, ...errorResponses } },
+  }, mapErrors(async (req) => ctx.calls().get(principalOf(req), req.params.id)));
+
+  for (const a of CALL_ACTIONS) {
+    app.post<IdReq & { Body?: ActionBody }>(`/v1/calls/:id/${a.segment}`, ctx.idempotent({
+      ...pre,
+      schema: { tags, summary: `${a.summary} (operation ${a.operation}); 202 with the operation`, params: callIdParams, body: actionBodies[a.segment], response: { 202: operationSchema, ...errorResponses } },
+    }), mapErrors((req, reply) => run(req, reply, a.operation)));
+  }
+
+  app.post<{ Params: { id: string; rid: string }; Body?: ActionBody }>('/v1/calls/:id/recordings/:rid/stop', ctx.idempotent({
+    ...pre,
+    schema: { tags, summary: 'Stop the call recording {rid} (operation stopRecording); 202 with the operation', params: recordingStopParams, body: stopRecordingBody, response: { 202: operationSchema, ...errorResponses } },
+  }), mapErrors(async (req, reply) => {
+    const who = principalOf(req);
+    await ctx.calls().get(who, req.params.id); // 404 for a call the key may not see, before anything about recordings
+    const rec = await ctx.recordings().get(req.params.rid);
+    if (!rec || rec.callId !== req.params.id) throw httpError('RECORDING_NOT_FOUND', `no recording ${req.params.rid} on call ${req.params.id}`);
+    if (rec.state !== 'recording' && rec.state !== 'paused') throw httpError('CALL_INVALID_STATE', `recording ${rec.id} is ${rec.state}`);
+    return run(req, reply, 'stopRecording');
+  }));
+}
