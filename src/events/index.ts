@@ -19,7 +19,7 @@ export {
   SIGNATURE_HEADER,
   type VerifyOptions,
 } from './signature.ts';
-export { nativeFormatter, DEFAULT_FORMATTERS, type EventFormatter } from './event-formatter.ts';
+export { nativeFormatter, nativeBody, DEFAULT_FORMATTERS, type EventFormatter } from './event-formatter.ts';
 export {
   EventStreamHub,
   type EventStreamHubOptions,
@@ -27,3 +27,24 @@ export {
   type StreamCatchUp,
   type StreamSink,
 } from './event-stream.ts';
+export {
+  WebhookHttpClient,
+  postWithFetch,
+  type WebhookPost,
+  type WebhookResponse,
+  type WebhookHttpClientOptions,
+} from './webhook-http-client.ts';
+export {
+  WebhookHealth,
+  type WebhookHealthOptions,
+  type WebhookHealthEvents,
+  type WebhookFailureInfo,
+} from './webhook-health.ts';
+export {
+  CdrPublisher,
+  CDR_EVENT_TYPE,
+  cdrEventId,
+  cdrTargetOf,
+  type CdrPublisherOptions,
+  type CdrPublisherEvents,
+} from './cdr-publisher.ts';

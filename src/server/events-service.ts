@@ -1,10 +1,17 @@
-// Event delivery on a node: the webhook delivery engine over the store's outbox, and the live
-// event stream at GET /v1/events/stream (WebSocket). Signing secrets come from the
-// application record (store.tenancy), cached briefly because every delivery needs them.
+// Event delivery on a node: the webhook delivery engine over the store's outbox, the live
+// event stream at GET /v1/events/stream (WebSocket), CDR push (cdr.created through the same
+// outbox) and the webhook-failure signal for core (WebhookHealth). Signing secrets come from
+// the application record (store.tenancy), cached briefly because every delivery needs them.
+// Metrics: webhook_deliveries_total{outcome}, webhook_request_duration_seconds,
+// webhook_delivery_latency_seconds, webhook_queue_depth (src/server/metrics.ts).
 //
 // The stream is mounted as a raw `upgrade` listener on the HTTP server: services start after
 // Fastify listens, when routes can no longer be added, and Fastify has no WebSocket support
 // of its own here.
+//
+// Auth of the stream: `Authorization: Bearer <key>` — the admin key sees every application
+// (optionally filtered by applicationId); an application's API key sees only that
+// application (an applicationId naming another one is refused with 403).
 //
 // Query parameters of the stream: applicationId (only that application's events), types
 // (comma-separated event types), afterId / since (ISO time or ms) to catch up from the outbox
@@ -13,8 +20,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { EventStreamHub, WebhookDeliveryEngine, type SecretsProvider, type StreamCatchUp, type StreamFilter } from '../events/index.ts';
-import { errorBody, hasAdminKey } from '../http/index.ts';
+import { ApplicationService, type Principal } from '../core/index.ts';
+import {
+  CdrPublisher, EventStreamHub, WebhookDeliveryEngine, WebhookHealth,
+  type SecretsProvider, type StreamCatchUp, type StreamFilter,
+} from '../events/index.ts';
+import { apiKeyAuth, errorBody, HttpError, type ErrorCode } from '../http/index.ts';
 import type { Logger } from '../lib/index.ts';
 import type { OutboxRepository, Store } from '../store/index.ts';
 import type { Service, ServiceContext } from './service.ts';
@@ -31,6 +42,10 @@ export interface EventsService extends Service {
   readonly outbox: OutboxRepository;
   readonly engine: WebhookDeliveryEngine;
   readonly hub: EventStreamHub;
+  /** Consecutive webhook failures per application: core subscribes to 'failing' / 'recovered'. */
+  readonly health: WebhookHealth;
+  /** Pushes each ended call's CDR as cdr.created. */
+  readonly cdrs: CdrPublisher;
 }
 
 /** Secrets from the application record (current first, then the previous during a rotation). */
@@ -55,12 +70,38 @@ export function createEventsService(ctx: ServiceContext): EventsService {
     secrets: applicationSecrets(ctx.store, () => ctx.clock.now()),
   });
   const hub = new EventStreamHub({ outbox: ctx.store.outbox });
+  const health = new WebhookHealth(engine);
+  const cdrs = new CdrPublisher({ store: ctx.store, clock: ctx.clock, logger });
+  engine.on('delivered', (i) => ctx.metrics.webhookAttempt('delivered', i.durationMs, ctx.clock.now() - i.delivery.createdAt));
+  engine.on('retry', (i) => ctx.metrics.webhookAttempt('retry', i.durationMs));
+  engine.on('dead', (i) => ctx.metrics.webhookAttempt('dead', i.durationMs));
+  health.on('failing', (info) => logger.warn(info, 'webhooks of this application are failing'));
+  health.on('recovered', (info) => logger.info(info, 'webhooks of this application deliver again'));
+  const applications = new ApplicationService(ctx.store, { clock: ctx.clock });
+  const authenticate = apiKeyAuth({ adminKey: ctx.adminKey, authenticateApiKey: (key) => applications.authenticateApiKey(key) });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const httpServer = ctx.http?.server;
   let accepting = false;
 
   const reject = (socket: Duplex, status: number, reason: string, body: string): void => {
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  };
+
+  const refuse = (socket: Duplex, code: ErrorCode, message?: string): void => {
+    const status = code === 'UNAUTHORIZED' ? 401 : code === 'FORBIDDEN' ? 403 : code === 'NOT_READY' ? 503 : 400;
+    const reason = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable', 400: 'Bad Request' }[status];
+    reject(socket, status, reason, JSON.stringify(errorBody(code, message)));
+  };
+
+  const principalOf = async (req: IncomingMessage): Promise<Principal | undefined> => {
+    const probe = { headers: req.headers } as FastifyRequest;
+    try {
+      await authenticate(probe);
+      return probe.principal;
+    } catch (err) {
+      if (err instanceof HttpError) return undefined;
+      throw err;
+    }
   };
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -70,26 +111,31 @@ export function createEventsService(ctx: ServiceContext): EventsService {
       if (httpServer && httpServer.listenerCount('upgrade') <= 1) socket.destroy();
       return;
     }
-    // TODO(native API auth): accept application API keys through the native API's key hook
-    // (src/http api-key auth, being built) and force filter.applicationId to the key's
-    // application. Until then the stream is admin-only: the admin key as Bearer.
-    if (!hasAdminKey({ headers: req.headers } as FastifyRequest, ctx.adminKey)) {
-      reject(socket, 401, 'Unauthorized', JSON.stringify(errorBody('UNAUTHORIZED')));
-      return;
-    }
-    if (!accepting) {
-      reject(socket, 503, 'Service Unavailable', JSON.stringify(errorBody('NOT_READY')));
-      return;
-    }
-    let filter: StreamFilter;
-    let catchUp: StreamCatchUp;
-    try {
-      ({ filter, catchUp } = parseStreamQuery(url.searchParams));
-    } catch (err) {
-      reject(socket, 400, 'Bad Request', JSON.stringify(errorBody('VALIDATION_FAILED', (err as Error).message)));
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, filter, catchUp));
+    socket.on('error', () => socket.destroy());
+    void (async () => {
+      const who = await principalOf(req);
+      if (!who) return refuse(socket, 'UNAUTHORIZED');
+      if (!accepting) return refuse(socket, 'NOT_READY');
+      let filter: StreamFilter;
+      let catchUp: StreamCatchUp;
+      try {
+        ({ filter, catchUp } = parseStreamQuery(url.searchParams));
+      } catch (err) {
+        return refuse(socket, 'VALIDATION_FAILED', (err as Error).message);
+      }
+      if (who.kind === 'application') {
+        // A key sees its own application only, whatever the query asked for.
+        if (filter.applicationId !== undefined && filter.applicationId !== who.applicationId) {
+          return refuse(socket, 'FORBIDDEN', 'An application key streams only its own application\'s events.');
+        }
+        filter.applicationId = who.applicationId;
+      }
+      if (socket.destroyed) return;
+      wss.handleUpgrade(req, socket, head, (ws) => attach(ws, filter, catchUp));
+    })().catch((err: unknown) => {
+      logger.error({ err }, 'event stream upgrade failed');
+      socket.destroy();
+    });
   };
 
   const attach = (ws: WebSocket, filter: StreamFilter, catchUp: StreamCatchUp): void => {
@@ -124,8 +170,12 @@ export function createEventsService(ctx: ServiceContext): EventsService {
     outbox: ctx.store.outbox,
     engine,
     hub,
+    health,
+    cdrs,
     async start() {
+      ctx.metrics.setWebhookQueueDepthProvider(() => ctx.store.outbox.countPending());
       await engine.start();
+      await cdrs.start();
       httpServer?.on('upgrade', onUpgrade);
       accepting = true;
     },
@@ -139,7 +189,10 @@ export function createEventsService(ctx: ServiceContext): EventsService {
       httpServer?.off('upgrade', onUpgrade);
       for (const ws of wss.clients) ws.terminate();
       hub.close();
+      await cdrs.stop();
       await engine.stop();
+      health.close();
+      ctx.metrics.setWebhookQueueDepthProvider(undefined);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

@@ -3,7 +3,7 @@
 // register, so nothing polls and a scrape always sees current numbers. Label values are
 // bounded (unknown methods → OTHER, uncommon status codes → their class) so a hostile peer
 // cannot blow up the series count.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { VERSION } from './version.ts';
 
 /** Methods we label by name (RFC 3261 plus common extensions); anything else is OTHER. */
@@ -40,6 +40,9 @@ export type GaugeName = keyof GaugeProviders;
 
 export type Direction = 'in' | 'out';
 
+/** How one webhook attempt ended: delivered (2xx), retry (will be tried again), dead (given up). */
+export type WebhookOutcome = 'delivered' | 'retry' | 'dead';
+
 export interface SwitchboardMetrics {
   /** The registry served at /metrics. */
   readonly registry: Registry;
@@ -54,6 +57,13 @@ export interface SwitchboardMetrics {
   sipBan(): void;
   /** Count one DTMF digit detected by the media engine, by source (rfc4733, inband, info). */
   mediaDtmf(source: string): void;
+  /**
+   * Count one webhook attempt by outcome, with how long its request took and (delivered only)
+   * how long the event waited since it was enqueued — the latency an application sees.
+   */
+  webhookAttempt(outcome: WebhookOutcome, requestMs: number, enqueuedToDeliveredMs?: number): void;
+  /** Set (or clear) the callback read at scrape time for webhook_queue_depth (pending deliveries); may be async. */
+  setWebhookQueueDepthProvider(fn: (() => number | Promise<number>) | undefined): void;
   /** Set (or with undefined, clear) the callback a gauge reads at scrape time. */
   setProvider<K extends GaugeName>(name: K, fn: GaugeProviders[K] | undefined): void;
 }
@@ -129,6 +139,39 @@ export function createMetrics(opts: CreateMetricsOptions = {}): SwitchboardMetri
   scalar('active_calls', 'Calls in progress on this node.');
   scalar('sip_banned_sources', 'Source addresses currently banned by SIP flood protection.');
 
+  const webhookAttempts = new Counter({
+    name: 'webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome (delivered, retry, dead).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const webhookRequest = new Histogram({
+    name: 'webhook_request_duration_seconds',
+    help: 'Duration of webhook POSTs (request sent to response read), by outcome.',
+    labelNames: ['outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const webhookLatency = new Histogram({
+    name: 'webhook_delivery_latency_seconds',
+    help: 'Time from an event entering the outbox to its webhook being delivered (retries included).',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers: [registry],
+  });
+  let queueDepth: (() => number | Promise<number>) | undefined;
+  new Gauge({
+    name: 'webhook_queue_depth',
+    help: 'Webhook deliveries pending (not yet delivered or dead), from the outbox.',
+    registers: [registry],
+    async collect() {
+      try {
+        this.set(queueDepth ? await queueDepth() : 0);
+      } catch {
+        this.set(0);
+      }
+    },
+  });
+
   /** A failing provider must not break the scrape: it reads as 0 until it recovers. */
   function read<K extends GaugeName>(name: K): ReturnType<GaugeProviders[K]> | undefined {
     const fn = providers[name];
@@ -157,6 +200,14 @@ export function createMetrics(opts: CreateMetricsOptions = {}): SwitchboardMetri
     },
     mediaDtmf(source) {
       dtmfDigits.inc({ source: source === 'rfc4733' || source === 'inband' || source === 'info' ? source : 'other' });
+    },
+    webhookAttempt(outcome, requestMs, enqueuedToDeliveredMs) {
+      webhookAttempts.inc({ outcome });
+      webhookRequest.observe({ outcome }, Math.max(0, requestMs) / 1000);
+      if (outcome === 'delivered' && enqueuedToDeliveredMs !== undefined) webhookLatency.observe(Math.max(0, enqueuedToDeliveredMs) / 1000);
+    },
+    setWebhookQueueDepthProvider(fn) {
+      queueDepth = fn;
     },
     setProvider(name, fn) {
       if (fn) (providers as Record<string, unknown>)[name] = fn;

@@ -387,6 +387,16 @@ export class OutboxRepository {
     return out;
   }
 
+  /** Deliveries still pending (the webhook queue depth; served by the partial index on pending rows). */
+  async countPending(): Promise<number> {
+    const r = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
   async getEvent(id: string): Promise<StoredEvent | undefined> {
     return (await this.eventsById([id])).get(id);
   }
