@@ -17,7 +17,7 @@ export interface CodecSpec {
 
 /** Tuning of the inbound adaptive jitter buffer (src/media/jitter). */
 export interface JitterOptions {
-  /** Lowest playout delay it adapts down to, ms. Default 20. */
+  /** Lowest playout delay it adapts down to, ms. Default 40 (see rtp-endpoint.ts: lower floors shift audio on real peers). */
   minDelayMs?: number;
   /** Highest playout delay, ms. Default 200. */
   maxDelayMs?: number;

@@ -13,9 +13,9 @@
  *
  * Jitter buffer choice: ONE adaptive JitterBuffer (src/media/jitter) feeds every consumer —
  * detectors, VAD, recorder, streaming, conference, bridge and echo — replacing the fixed
- * 2-frame reorder ring. It starts at the ring's 40 ms, adapts down to 20 ms on a clean network
- * (lower bridge/echo latency than the ring) and up to 200 ms only when packets really arrive
- * late (where the ring dropped them), and conceals losses (faded repeat) so recordings and
+ * 2-frame reorder ring. It runs at the ring's 40 ms on a clean network (its floor: bridge/echo
+ * latency is never worse than before), grows up to 200 ms only when packets really arrive late
+ * (where the ring dropped them), and conceals losses (faded repeat) so recordings and
  * recognizers get no holes. One buffer per leg keeps the per-packet cost and memory single.
  *
  * Lifecycle:
@@ -44,6 +44,12 @@ const PT_CN = 13;
 /** RFC 3550 §6.2: the (minimum) report interval we use. */
 const RTCP_INTERVAL_MS = 5000;
 const SEND_BUFFERS = 4;
+/**
+ * The jitter buffer never adapts below 40 ms (the old fixed ring's delay): at 20 ms a peer whose
+ * clock or send phase wobbles by a millisecond underruns, and each underrun/skip shifts the
+ * audio by a frame (heard as a click, and it breaks a recording's alignment).
+ */
+const JB_MIN_DELAY_MS = 40;
 /** Unacknowledged stream-out batches (one per tick) before the worker holds audio back for a slow consumer. */
 const STREAM_CREDIT = 10;
 
@@ -199,7 +205,7 @@ export class RtpEndpoint {
     this.mixFrame = new Int16Array(n);
     this.decodeBuf = new Int16Array(n * 6);
     this.decodeFrameView = this.decodeBuf.subarray(0, n);
-    this.jb = new JitterBuffer({ rate: opts.codec.clockRate, ...opts.jitter });
+    this.jb = new JitterBuffer({ rate: opts.codec.clockRate, minDelayMs: JB_MIN_DELAY_MS, ...opts.jitter });
     this.stats = new ReceiverStats({ clockRate: opts.codec.clockRate });
     this.rtcpIntervalMs = opts.rtcpIntervalMs ?? RTCP_INTERVAL_MS;
     const maxPayload = Math.max(n * 2, this.codec.maxPayload);

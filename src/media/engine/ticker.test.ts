@@ -42,21 +42,60 @@ test('the ticker is drift-free: ticks are due at start + n·20 ms even when ever
   t.stop();
 });
 
-test('after a long stall it skips missed ticks instead of bursting them; short stalls catch up', () => {
+/** Ticker driven by fakeTime that records when each tick ran and which grid slot it was for. */
+function recorded(opts: { late?: number } = {}) {
   const ft = fakeTime();
-  const due: number[] = [];
-  const t = new Ticker({ now: ft.now, schedule: ft.schedule, onTick: (d) => due.push(d), maxCatchUp: 5 });
+  const runs: { at: number; due: number }[] = [];
+  const t = new Ticker({ now: ft.now, schedule: ft.schedule, onTick: (due) => runs.push({ at: ft.now(), due }) });
+  const spacings = () => runs.slice(1).map((r, i) => r.at - runs[i].at);
+  return { ft, runs, t, spacings, late: opts.late ?? 0 };
+}
+
+test('after a stall it never bursts: missed ticks are won back at most 1 ms per tick, none dropped', () => {
+  const { ft, runs, t, spacings } = recorded();
   t.start();
   ft.run(100);
-  assert.equal(due.length, 5);
-  ft.stall(65); // 3 ticks behind → caught up one per wake-up, none lost
-  ft.run(200);
-  assert.deepEqual(due.slice(4), [100, 120, 140, 160, 180, 200]);
-  assert.equal(t.stats.skipped, 0);
-  ft.stall(500); // 25 ticks behind → skipped, not burst
-  ft.run(760);
+  assert.equal(runs.length, 5);
+  ft.stall(65); // the tick due at 120 runs at 165, 45 ms late
+  ft.run(2000);
+  const dues = runs.map((r) => r.due);
+  assert.deepEqual(dues.slice(0, 8), [20, 40, 60, 80, 100, 120, 140, 160], 'every grid slot still gets its tick');
+  assert.equal(runs[5].at, 165);
+  // The old behaviour ran 120/140/160 back to back (intervals ≈ 0): a 20 ms deviation each.
+  for (const s of spacings()) assert.ok(s >= 18 && s <= 65, `interval ${s} ms`);
+  assert.ok(spacings().filter((s) => s < 20).length <= 47, 'only the catch-up ticks are short');
+  const tail = runs.slice(-10);
+  for (const r of tail) assert.ok(Math.abs(r.at - r.due) <= 1, `back on the grid: tick ${r.due} ran at ${r.at}`);
+  assert.equal(t.stats.slips, 0);
+  t.stop();
+});
+
+test('after a stall longer than maxBehindMs it re-anchors the grid (a slip) instead of winning it back for seconds', () => {
+  const { ft, runs, t, spacings } = recorded();
+  t.start();
+  ft.run(100);
+  ft.stall(500);
+  ft.run(1000);
+  assert.equal(t.stats.slips, 1);
   assert.ok(t.stats.skipped >= 20, `skipped ${t.stats.skipped}`);
-  assert.ok(due.length - 10 <= 6, `ran ${due.length - 10} ticks after the stall`);
+  const after = spacings().slice(5);
+  assert.ok(after.length >= 20);
+  for (const s of after) assert.ok(s >= 18 && s <= 22, `interval ${s} ms after the slip`);
+  // Indices stay consecutive: no tick is lost, the media clock just shifted.
+  assert.ok(runs.every((r, i) => i === 0 || r.due > runs[i - 1].due));
+  t.stop();
+});
+
+test('a timer that always fires 3 ms late does not make the ticker drift off its grid', () => {
+  const { ft, runs, t } = recorded();
+  t.start();
+  ft.run(10_010, 3);
+  assert.ok(runs.length >= 499, `ran ${runs.length} ticks`);
+  for (const r of runs) assert.ok(r.at - r.due <= 3.01, `tick ${r.due} ran at ${r.at}`);
+  assert.equal(t.stats.slips, 0);
+  const h = t.histograms();
+  assert.equal(h.late.count, runs.length);
+  assert.ok(h.spacing.maxMs <= 2, `spacing deviation ${h.spacing.maxMs}`);
   t.stop();
 });
 
