@@ -3,6 +3,7 @@
 // server starts them in list order once HTTP listens, and on shutdown drains them all,
 // then stops them in reverse order.
 import type { FastifyInstance } from 'fastify';
+import type { CallService } from '../core/index.ts';
 import type { Clock, Logger } from '../lib/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Config } from './config.ts';
@@ -41,6 +42,11 @@ export interface ServiceContext {
    * listeners on http.server can). Optional so tests may build a context without one.
    */
   http?: FastifyInstance;
+  /**
+   * The node's one CallService, set by the SIP service once its stack and media run (faces
+   * read it lazily: it is undefined while the node starts).
+   */
+  calls?: CallService;
 }
 
 export type ServiceFactory = (ctx: ServiceContext) => Service | Promise<Service>;

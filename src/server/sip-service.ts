@@ -1,6 +1,7 @@
 // The SIP service: starts the SIP stack on the configured ports, decides trust (trusted
 // sources pass; everyone else answers a digest challenge), runs the registrar, routes new
-// calls to their handler (the diagnostic targets for now), runs the media engine (workers,
+// calls to their handler (diagnostic targets first, then numbers and SIP URIs routed to
+// applications through the node's CallService, see calls-service.ts), runs the media engine (workers,
 // RTP) those calls use and closes it last, feeds the metrics, and drains on
 // shutdown: new INVITEs get 503 + Retry-After while active calls may finish until the
 // deadline; whatever is still up then is hung up with BYE before the sockets close.
@@ -13,6 +14,7 @@ import type { Logger } from '../lib/index.ts';
 import { EventEmitter } from 'node:events';
 import { MediaEngine, type DtmfEventData, type MediaEndpointHandle } from '../media/index.ts';
 import { DIAGNOSTIC_TARGETS, runDiagnosticTarget, type DiagnosticKind } from './diagnostics/diagnostic-target.ts';
+import { CallsWiring } from './calls-service.ts';
 import type { Service, ServiceContext } from './service.ts';
 
 /** Seconds a caller is told to wait (Retry-After) when we refuse calls while draining. */
@@ -26,6 +28,8 @@ export interface SipServiceOptions {
   bindings?: BindingStore;
   /** Media worker threads. Default os.availableParallelism(). */
   mediaWorkers?: number;
+  /** Reject inbound application calls nobody answered after this long; default CallService's (30000 ms). */
+  unansweredTimeoutMs?: number;
 }
 
 /** What the diagnostic targets report, for tests and tools. */
@@ -47,6 +51,7 @@ export class SipService implements Service {
   /** Endpoint and DTMF events of diagnostic calls (tests, tools). */
   readonly diagnostics = new EventEmitter<DiagnosticEvents>();
   private registrar: Registrar | undefined;
+  private wiring: CallsWiring | undefined;
 
   constructor(private readonly ctx: ServiceContext, private readonly opts: SipServiceOptions = {}) {
     this.logger = ctx.logger.child({ service: 'sip' });
@@ -63,6 +68,17 @@ export class SipService implements Service {
   get mediaEngine(): MediaEngine {
     if (!this.media) throw new Error('SIP service not started');
     return this.media;
+  }
+
+  /** The node's CallService (built at start); throws before start. */
+  get calls(): CallsWiring['calls'] {
+    if (!this.wiring) throw new Error('SIP service not started');
+    return this.wiring.calls;
+  }
+
+  /** Routing and outbound dialing behind the CallService (for tests and tools); undefined before start. */
+  get callsWiring(): CallsWiring | undefined {
+    return this.wiring;
   }
 
   get ua(): SipStack['ua'] {
@@ -128,6 +144,8 @@ export class SipService implements Service {
         authenticateMethods: AUTHENTICATED_METHODS,
         authenticate: async (req: SipRequest, source: Source) => {
           if (this.trusted.matches(source.address)) return { ok: true };
+          // A trunk's own gateways are trusted peers: carriers do not answer digest challenges.
+          if (await this.wiring?.trunkSources.matches(source.address)) return { ok: true, identity: 'trunk' };
           const r = await digest.check(req);
           return r.ok ? { ok: true, identity: r.username } : { ok: false, response: r.response };
         },
@@ -147,6 +165,14 @@ export class SipService implements Service {
     metrics.setProvider('sip_banned_sources', () => transport.flood.activeBans().size);
     metrics.setProvider('sip_registrations', () => this.registrationCount);
     this.refreshRegistrationCount(store);
+    const registrar = this.registrar;
+    this.wiring = new CallsWiring({
+      ctx: this.ctx, ua, media: this.media,
+      lookupBindings: (aor) => registrar.lookup(aor),
+      ...(store.list ? { listBindings: () => store.list!() } : {}),
+      adopt: (s) => this.adopt(s),
+      ...(this.opts.unansweredTimeoutMs !== undefined ? { unansweredTimeoutMs: this.opts.unansweredTimeoutMs } : {}),
+    });
     ua.on('invite', (session) => this.onInvite(session));
   }
 
@@ -166,22 +192,39 @@ export class SipService implements Service {
     this.sessions.add(session);
     session.once('terminated', () => this.sessions.delete(session));
     const user = session.request.requestUri.user;
-    try {
-      if (this.media && DIAGNOSTIC_TARGETS.includes(user as DiagnosticKind)) {
-        runDiagnosticTarget(session, user as DiagnosticKind, {
-          publicHost: this.ctx.config.publicHost,
-          media: this.media,
-          clock: this.ctx.clock,
-          logger: this.logger,
-          onDtmf: (ev, callId) => {
-            this.ctx.metrics.mediaDtmf(ev.source);
-            this.diagnostics.emit('dtmf', ev, callId);
-          },
-          onEndpoint: (h, callId, kind) => this.diagnostics.emit('endpoint', h, callId, kind),
-        });
-        return;
+    // Diagnostic targets (sip:answer@ …) keep priority over numbers: operators test with them.
+    if (user && DIAGNOSTIC_TARGETS.includes(user as DiagnosticKind)) return this.runDiagnostic(session, user as DiagnosticKind);
+    if (!this.wiring) return void session.reject(404, 'Not Found');
+    this.wiring.route(session).then((r) => {
+      if (session.state !== 'initial' && session.state !== 'early') return;
+      switch (r.kind) {
+        case 'call': return;
+        case 'diagnostic':
+          if (DIAGNOSTIC_TARGETS.includes(r.target as DiagnosticKind)) return this.runDiagnostic(session, r.target as DiagnosticKind);
+          return session.reject(404, 'Not Found');
+        case 'unavailable': return session.reject(480, 'Temporarily Unavailable');
+        case 'unrouted': return session.reject(404, 'Not Found');
       }
-      session.reject(404, 'Not Found');
+    }).catch((err: unknown) => {
+      this.logger.error({ err, callId: session.request.callId }, 'call routing failed');
+      if (session.state === 'initial' || session.state === 'early') session.reject(500, 'Server Internal Error');
+    });
+  }
+
+  private runDiagnostic(session: IncomingSession, kind: DiagnosticKind): void {
+    try {
+      if (!this.media) return void session.reject(503, 'Service Unavailable');
+      runDiagnosticTarget(session, kind, {
+        publicHost: this.ctx.config.publicHost,
+        media: this.media,
+        clock: this.ctx.clock,
+        logger: this.logger,
+        onDtmf: (ev, callId) => {
+          this.ctx.metrics.mediaDtmf(ev.source);
+          this.diagnostics.emit('dtmf', ev, callId);
+        },
+        onEndpoint: (h, callId, k) => this.diagnostics.emit('endpoint', h, callId, k),
+      });
     } catch (err) {
       this.logger.error({ err, callId: session.request.callId }, 'call handler failed');
       if (session.state === 'initial' || session.state === 'early') session.reject(500, 'Server Internal Error');
@@ -218,6 +261,8 @@ export class SipService implements Service {
     for (const name of ['sip_transactions', 'sip_dialogs', 'active_calls', 'sip_banned_sources', 'sip_registrations'] as const) {
       metrics.setProvider(name, undefined);
     }
+    // Calls first: each live call ends (BYE/CANCEL) and its CDR is written while SIP still runs.
+    await this.wiring?.close().catch((err: unknown) => this.logger.error({ err }, 'closing calls failed'));
     await this.stack?.close();
     // Media last: calls are gone by now, so this only closes leftovers (and the workers).
     await this.media?.close();

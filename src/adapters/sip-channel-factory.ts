@@ -1,0 +1,211 @@
+// SipChannelFactory: core's ChannelFactory over the SIP user agent and the media engine. It
+// turns a participant into an outbound INVITE:
+//   phone number   → a trunk (DialOptions.trunkId, else the configured default trunk, else the
+//                    only/first trunk in the store): Request-URI sip:+49…@host:port, the trunk's
+//                    digest credentials answer a 401/407 (RFC 3261 §22.2), its caller-ID rules
+//                    rewrite the From user (first matching rule wins) or withhold it (RFC 3323);
+//   SIP URI        → a registered user when the registrar holds bindings for that AOR (the
+//                    Contact of the best binding, Path as Route, RFC 3327), else the URI directly;
+//   webrtc user    → the registered bindings of a user with that name (any domain).
+// The endpoint is created first (its port goes in our SDP offer); the ring timeout is the
+// session's no-answer timer, which CANCELs (RFC 3261 §9.1).
+//
+// It must never leave an endpoint behind: if the INVITE cannot be sent, the endpoint is closed.
+import { randomUUID } from 'node:crypto';
+import type { ChannelFactory, DialOptions, DialedLeg, Participant } from '../core/index.ts';
+import type { Clock, Logger } from '../lib/index.ts';
+import type { MediaEngine } from '../media/index.ts';
+import type { Binding, Destination, OutgoingSession, UserAgent } from '../sip/index.ts';
+import { destinationForUri } from '../sip/index.ts';
+import { EngineMediaEndpoint } from './engine-media-endpoint.ts';
+import { SdpMedia } from './sdp-media.ts';
+import { SipChannel } from './sip-channel.ts';
+
+/** One caller-ID rewrite of a trunk (the store's CallerIdRule, structurally). */
+export interface CallerIdRule {
+  /** Destination prefix the rule applies to; '' or absent = every call. */
+  matchPrefix?: string;
+  set?: string;
+  stripDigits?: number;
+  prepend?: string;
+  /** Present the call as anonymous (RFC 3323 Privacy: id). */
+  withhold?: boolean;
+}
+
+/** What dialing needs of a trunk, secrets included (the store's TrunkRecord satisfies it). */
+export interface TrunkInfo {
+  id: string;
+  name: string;
+  host: string;
+  port: number;
+  transport: string;
+  username: string | null;
+  password: string | null;
+  callerIdRules: CallerIdRule[];
+}
+
+/** Where trunks are read from (the store's trunk repository satisfies it; adapters may not import store/). */
+export interface TrunkDirectory {
+  get(id: string): Promise<TrunkInfo | undefined>;
+  getByName(name: string): Promise<TrunkInfo | undefined>;
+  list(): Promise<TrunkInfo[]>;
+}
+
+export interface SipChannelFactoryOptions {
+  ua: UserAgent;
+  media: MediaEngine;
+  trunks: TrunkDirectory;
+  /** Address in our SDP (c=) — the node's public host. */
+  publicHost: string;
+  clock: Clock;
+  logger: Logger;
+  /** Directory for the endpoints' scratch files (utterances). */
+  scratchDir: string;
+  /** Current bindings of an AOR (the registrar's lookup); default none (no registered users). */
+  lookupBindings?: (aor: string) => Promise<Binding[]>;
+  /** Every binding (to find a user by name whatever the domain); default none. */
+  listBindings?: () => Promise<Binding[]>;
+  /** Trunk name used for phone numbers when DialOptions names none; default the first trunk in the store. */
+  defaultTrunk?: string;
+  /** Ring timeout when DialOptions gives none; default 60000 ms. */
+  ringTimeoutMs?: number;
+  /** Told about every session placed, so the SIP service can drain it on shutdown; default none. */
+  adopt?: (session: OutgoingSession) => void;
+}
+
+export class DialError extends Error {
+  constructor(readonly code: 'NO_TRUNK' | 'NOT_REGISTERED' | 'UNSUPPORTED_TARGET', message: string) {
+    super(message);
+  }
+}
+
+/** The caller ID a trunk presents for `dest`: the first rule whose prefix matches rewrites it. */
+export function applyCallerIdRules(callerId: string, dest: string, rules: readonly CallerIdRule[]): { user: string; withhold: boolean } {
+  const rule = rules.find((r) => !r.matchPrefix || dest.startsWith(r.matchPrefix));
+  if (!rule) return { user: callerId, withhold: false };
+  let user = rule.set ?? callerId;
+  if (rule.stripDigits) user = user.slice(rule.stripDigits);
+  if (rule.prepend) user = rule.prepend + user;
+  return { user, withhold: rule.withhold === true };
+}
+
+const PROTOCOL: Record<string, Destination['protocol']> = { udp: 'UDP', tcp: 'TCP', tls: 'TLS', ws: 'WS', wss: 'WSS' };
+
+/** Best binding first: highest q (RFC 3261 §10.2.1.2), then the most recently refreshed. */
+function best(bindings: readonly Binding[]): Binding | undefined {
+  return [...bindings].sort((a, b) => (b.q ?? 1) - (a.q ?? 1) || b.expiresAt - a.expiresAt)[0];
+}
+
+interface Plan {
+  uri: string;
+  to: string;
+  from?: string;
+  dest?: Destination;
+  headers: Array<[string, string]>;
+  credentials?: { username: string; password: string };
+}
+
+export class SipChannelFactory implements ChannelFactory {
+  constructor(private readonly o: SipChannelFactoryOptions) {}
+
+  private async trunkFor(opts: DialOptions): Promise<TrunkInfo> {
+    const repo = this.o.trunks;
+    const t = opts.trunkId ? await repo.get(opts.trunkId)
+      : this.o.defaultTrunk ? await repo.getByName(this.o.defaultTrunk)
+        : (await repo.list())[0];
+    if (!t) throw new DialError('NO_TRUNK', opts.trunkId ? `no trunk ${opts.trunkId}` : 'no trunk is configured for calls to phone numbers');
+    return t;
+  }
+
+  private fromFor(callerId: Participant | undefined): string | undefined {
+    if (!callerId) return undefined;
+    if (callerId.kind === 'phone') return `<sip:${callerId.number}@${this.o.publicHost}>`;
+    if (callerId.kind === 'sip') return `<${callerId.uri}>`;
+    return undefined;
+  }
+
+  private async registered(user: string | undefined, aor: string | undefined): Promise<Binding | undefined> {
+    if (aor && this.o.lookupBindings) {
+      const b = best(await this.o.lookupBindings(aor));
+      if (b) return b;
+    }
+    if (user && this.o.listBindings) {
+      return best((await this.o.listBindings()).filter((b) => /^sips?:([^@]*)@/.exec(b.aor)?.[1] === user));
+    }
+    return undefined;
+  }
+
+  private async plan(target: Participant, opts: DialOptions): Promise<Plan> {
+    const extra = Object.entries(opts.headers ?? {}).filter(([n]) => /^x-/i.test(n));
+    switch (target.kind) {
+      case 'phone': {
+        const t = await this.trunkFor(opts);
+        const cid = opts.callerId?.kind === 'phone' ? opts.callerId.number : opts.callerId?.kind === 'sip' ? /^sips?:([^@]+)@/.exec(opts.callerId.uri)?.[1] : undefined;
+        const rewritten = cid !== undefined ? applyCallerIdRules(cid, target.number, t.callerIdRules) : undefined;
+        const headers: Array<[string, string]> = [...extra];
+        let from: string | undefined;
+        if (rewritten?.withhold) {
+          // RFC 3323 §4.1.1.3: an anonymous From, the identity kept for the carrier only.
+          from = '"Anonymous" <sip:anonymous@anonymous.invalid>';
+          headers.push(['privacy', 'id'], ['p-asserted-identity', `<sip:${rewritten.user}@${t.host}>`]);
+        } else if (rewritten) from = `<sip:${rewritten.user}@${t.host}>`;
+        const transport = t.transport === 'udp' ? '' : `;transport=${t.transport}`;
+        const uri = `sip:${target.number}@${t.host}:${t.port}${transport}`;
+        return {
+          uri, to: `<sip:${target.number}@${t.host}>`, headers,
+          dest: { protocol: PROTOCOL[t.transport] ?? 'UDP', address: t.host, port: t.port },
+          ...(from ? { from } : {}),
+          ...(t.username && t.password ? { credentials: { username: t.username, password: t.password } } : {}),
+        };
+      }
+      case 'sip': {
+        const uri = target.uri.startsWith('sip') ? target.uri : `sip:${target.uri}`;
+        const b = await this.registered(undefined, uri);
+        const from = this.fromFor(opts.callerId);
+        if (!b) return { uri, to: `<${uri}>`, headers: extra, ...(from ? { from } : {}) };
+        return this.toBinding(b, uri, extra, from);
+      }
+      case 'webrtc': {
+        const b = await this.registered(target.user, undefined);
+        if (!b) throw new DialError('NOT_REGISTERED', `user ${target.user} is not registered`);
+        const from = this.fromFor(opts.callerId);
+        return this.toBinding(b, b.aor, extra, from);
+      }
+      default:
+        throw new DialError('UNSUPPORTED_TARGET', `cannot dial a ${target.kind} participant over SIP`);
+    }
+  }
+
+  private toBinding(b: Binding, aor: string, extra: Array<[string, string]>, from: string | undefined): Plan {
+    const path = (b as Binding & { path?: string[] }).path ?? [];
+    const headers: Array<[string, string]> = [...path.map((p): [string, string] => ['route', p]), ...extra];
+    return { uri: b.contact, to: `<${aor}>`, headers, ...(path.length === 0 ? { dest: destinationForUri(b.contact) } : {}), ...(from ? { from } : {}) };
+  }
+
+  async dial(target: Participant, opts: DialOptions): Promise<DialedLeg> {
+    const plan = await this.plan(target, opts);
+    const handle = await this.o.media.createEndpoint({ codec: { name: 'PCMU', clockRate: 8000, payloadType: 0 } });
+    try {
+      const sdp = new SdpMedia(handle, this.o.publicHost);
+      const session = this.o.ua.invite({
+        uri: plan.uri, to: plan.to, headers: plan.headers, body: sdp.offer(), contentType: 'application/sdp',
+        timeoutMs: opts.ringTimeoutMs ?? this.o.ringTimeoutMs ?? 60_000,
+        ...(plan.from ? { from: plan.from } : {}),
+        ...(plan.dest ? { dest: plan.dest } : {}),
+        ...(plan.credentials ? { credentials: plan.credentials } : {}),
+      });
+      this.o.adopt?.(session);
+      const logger = this.o.logger.child({ callId: session.callId });
+      const channel = new SipChannel(session, 'outbound', {
+        id: session.callId || randomUUID(), remote: target,
+        local: opts.callerId ?? { kind: 'sip', uri: `sip:switchboard@${this.o.publicHost}` },
+        media: sdp, clock: this.o.clock, logger,
+      });
+      const media = new EngineMediaEndpoint(handle, { clock: this.o.clock, logger, scratchDir: this.o.scratchDir });
+      return { channel, media };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+}
