@@ -59,6 +59,11 @@ function sendOperation(reply: FastifyReply, info: OperationInfo, status: number)
 
 export function registerCallRoutes(app: FastifyInstance, ctx: NativeApiContext): void {
   const pre = { preHandler: ctx.auth };
+  // An action without parameters may come without a body; it means {} (validated as such).
+  const emptyBodyIsObject = async (req: FastifyRequest): Promise<void> => {
+    if (req.body === undefined || req.body === null) req.body = {};
+  };
+  const action = { ...pre, preValidation: emptyBodyIsObject };
 
   /** A call that is not live: 409 when it exists but ended, else the original 404. */
   const explainNotLive = async (req: FastifyRequest, callId: string, err: unknown): Promise<never> => {
@@ -124,13 +129,13 @@ export function registerCallRoutes(app: FastifyInstance, ctx: NativeApiContext):
 
   for (const a of CALL_ACTIONS) {
     app.post<IdReq & { Body?: ActionBody }>(`/v1/calls/:id/${a.segment}`, ctx.idempotent({
-      ...pre,
+      ...action,
       schema: { tags, summary: `${a.summary} (operation ${a.operation}); 202 with the operation`, params: callIdParams, body: actionBodies[a.segment], response: { 202: operationSchema, ...errorResponses } },
     }), mapErrors((req, reply) => run(req, reply, a.operation)));
   }
 
   app.post<{ Params: { id: string; rid: string }; Body?: ActionBody }>('/v1/calls/:id/recordings/:rid/stop', ctx.idempotent({
-    ...pre,
+    ...action,
     schema: { tags, summary: 'Stop the call recording {rid} (operation stopRecording); 202 with the operation', params: recordingStopParams, body: stopRecordingBody, response: { 202: operationSchema, ...errorResponses } },
   }), mapErrors(async (req, reply) => {
     const who = principalOf(req);
