@@ -28,7 +28,9 @@ if (!existsSync(join(work, 'speech.ulaw'))) throw new Error('could not make spee
 
 const sipPort = await freeUdpPort();
 const httpPort = await freeUdpPort();
-const server = spawn(process.execPath, ['bin/switchboard.mjs', 'serve'], {
+// Extra node flags for the server, e.g. SB_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (profiles workers too).
+const nodeArgs = (process.env.SB_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const server = spawn(process.execPath, [...nodeArgs, 'bin/switchboard.mjs', 'serve'], {
   env: {
     ...process.env,
     SWITCHBOARD_SIP_PORT: String(sipPort), SWITCHBOARD_HTTP_PORT: String(httpPort), SWITCHBOARD_SIP_WS_PORT: '0',

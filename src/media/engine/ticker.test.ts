@@ -62,7 +62,7 @@ test('after a stall it never bursts: missed ticks are won back at most 1 ms per 
   assert.deepEqual(dues.slice(0, 8), [20, 40, 60, 80, 100, 120, 140, 160], 'every grid slot still gets its tick');
   assert.equal(runs[5].at, 165);
   // The old behaviour ran 120/140/160 back to back (intervals ≈ 0): a 20 ms deviation each.
-  for (const s of spacings()) assert.ok(s >= 18 && s <= 65, `interval ${s} ms`);
+  for (const s of spacings()) assert.ok(s >= 18 && s <= 66, `interval ${s} ms`);
   assert.ok(spacings().filter((s) => s < 20).length <= 47, 'only the catch-up ticks are short');
   const tail = runs.slice(-10);
   for (const r of tail) assert.ok(Math.abs(r.at - r.due) <= 1, `back on the grid: tick ${r.due} ran at ${r.at}`);

@@ -26,6 +26,9 @@
  */
 import { TickHistogram, type TickHistogramSnapshot } from './tick-histogram.ts';
 
+// The histogram helpers travel with the ticker (the worker reports them, the engine merges them).
+export { TICK_BUCKETS_MS, mergeTickHistograms, tickQuantileBoundMs, type TickHistogramSnapshot } from './tick-histogram.ts';
+
 export interface TickerOptions {
   /** Tick period in ms. Default 20. */
   intervalMs?: number;
@@ -149,7 +152,9 @@ export class Ticker {
 
   private arm(): void {
     if (!this.running) return;
-    const delay = Math.max(0, Math.floor(this.target() - this.now() - this.early));
+    // Node timers have 1 ms resolution: a fraction of a ms left means "next millisecond", not 0 (a spin).
+    const left = this.target() - this.now() - this.early;
+    const delay = left <= 0 ? 0 : Math.max(1, Math.floor(left));
     this.timer = this.schedule(() => this.wake(), delay);
   }
 
