@@ -56,6 +56,38 @@ function proc(): { rssMb: number; cpuS: number } {
   return { rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024, cpuS: (Number(f[11]) + Number(f[12])) / 100 };
 }
 
+/** media_* counters from /metrics (see src/server/metrics.ts). */
+async function mediaCounters(): Promise<{ in: number; out: number; late: number; slips: number }> {
+  const m = await metrics();
+  const num = (re: RegExp) => Number(re.exec(m)?.[1] ?? NaN);
+  return {
+    in: num(/^media_rtp_packets_total\{direction="in"\} (\S+)/m), out: num(/^media_rtp_packets_total\{direction="out"\} (\S+)/m),
+    late: num(/^media_tick_late_total (\S+)/m), slips: num(/^media_tick_slips_total (\S+)/m),
+  };
+}
+
+/** Datagrams the kernel dropped on Switchboard's RTP sockets (receive buffer full): /proc/net/udp "drops", summed. */
+function udpDrops(): number {
+  let drops = 0;
+  for (const f of ['/proc/net/udp', '/proc/net/udp6']) {
+    if (!existsSync(f)) continue;
+    for (const line of readFileSync(f, 'utf8').split('\n').slice(1)) {
+      const c = line.trim().split(/\s+/);
+      if (c.length < 13) continue;
+      const port = parseInt(c[1].split(':')[1], 16);
+      if (port >= 20000 && port <= 29999) drops += Number(c[c.length - 1]);
+    }
+  }
+  return drops;
+}
+
+/** Whole-machine CPU jiffies (busy, total) from /proc/stat: how saturated the 2 cores were. */
+function machineCpu(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - f[4], total };
+}
+
 const base = proc();
 const sipp = runSipp({
   scenario: 'uac-playback-stream.xml', target: `127.0.0.1:${sipPort}`, service: 'playback', calls, rate: ramp,
@@ -67,13 +99,19 @@ const sipp = runSipp({
 const upAt = calls / ramp + 3;
 await new Promise((r) => setTimeout(r, upAt * 1000));
 const active = Number(/^active_calls (\S+)/m.exec(await metrics())?.[1] ?? 0);
+const loadAvg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const mc0 = await mediaCounters();
+const cpu0 = machineCpu();
 const s0 = proc();
 const t0 = Date.now();
 const pcap = join(work, 'out.pcap');
 const window = Math.max(5, Math.min(15, hold - upAt - 5));
 const cap = spawnSync('timeout', [String(window), 'tshark', '-i', 'lo', '-w', pcap, '-f', 'udp src portrange 20000-29999', '-q'], { encoding: 'utf8' });
 const s1 = proc();
+const cpu1 = machineCpu();
 const measured = (Date.now() - t0) / 1000;
+const mc1 = await mediaCounters();
+const drops = udpDrops();
 
 // Send intervals per stream from the capture.
 const fields = spawnSync('tshark', ['-r', pcap, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'udp.srcport', '-e', 'udp.dstport'], { encoding: 'utf8', maxBuffer: 1 << 30 });
@@ -113,6 +151,15 @@ console.log(JSON.stringify({
     rssMbIdle: +base.rssMb.toFixed(0), rssMbLoaded: +s1.rssMb.toFixed(0),
     rssKbPerCall: active ? +(((s1.rssMb - base.rssMb) * 1024) / active).toFixed(0) : NaN,
   },
+  loadAverageAtWindowStart: loadAvg,
+  machineCpuBusyPercent: +((100 * (cpu1.busy - cpu0.busy)) / (cpu1.total - cpu0.total)).toFixed(0),
+  engineDuringWindow: {
+    packetsInPerSecond: +((mc1.in - mc0.in) / measured).toFixed(0),
+    packetsOutPerSecond: +((mc1.out - mc0.out) / measured).toFixed(0),
+    expectedPerSecond: active * 50,
+    lateTicks: mc1.late - mc0.late, slips: mc1.slips - mc0.slips,
+  },
+  kernelDropsOnRtpSockets: drops,
   mediaCounters: m.split('\n').filter((l) => /^media_/.test(l)).slice(0, 20),
 }, null, 2));
 if (r.failed > 0) console.log(r.errors.slice(0, 2000));

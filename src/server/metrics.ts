@@ -66,6 +66,19 @@ export interface SwitchboardMetrics {
   setWebhookQueueDepthProvider(fn: (() => number | Promise<number>) | undefined): void;
   /** Set (or with undefined, clear) the callback a gauge reads at scrape time. */
   setProvider<K extends GaugeName>(name: K, fn: GaugeProviders[K] | undefined): void;
+  /** Set (or clear) where the media_* engine counters come from; read (async) at scrape time. */
+  setMediaProvider(fn: (() => Promise<MediaCounters>) | undefined): void;
+}
+
+/** Engine-wide media counters since start (MediaEngine.health() gives a superset). */
+export interface MediaCounters {
+  packetsIn: number;
+  packetsOut: number;
+  /** Ticks that started more than 2 ms after they were scheduled. */
+  lateTicks: number;
+  /** Ticker grid re-anchors after stalls longer than 3 ticks. */
+  slips: number;
+  endpoints: number;
 }
 
 export function methodLabel(method: string | undefined): string {
@@ -172,6 +185,55 @@ export function createMetrics(opts: CreateMetricsOptions = {}): SwitchboardMetri
     },
   });
 
+  // Media counters live in the worker threads; one async read per scrape feeds all of them.
+  let mediaProvider: (() => Promise<MediaCounters>) | undefined;
+  let mediaRead: Promise<MediaCounters | undefined> | undefined;
+  const readMedia = (): Promise<MediaCounters | undefined> => {
+    mediaRead ??= (mediaProvider ? mediaProvider().catch(() => undefined) : Promise.resolve(undefined))
+      .finally(() => { setImmediate(() => { mediaRead = undefined; }); });
+    return mediaRead;
+  };
+  new Counter({
+    name: 'media_rtp_packets_total',
+    help: 'RTP packets received (accepted after latching) and sent by the media engine, by direction (in, out).',
+    labelNames: ['direction'] as const,
+    registers: [registry],
+    async collect() {
+      const m = await readMedia();
+      this.reset();
+      this.inc({ direction: 'in' }, m?.packetsIn ?? 0);
+      this.inc({ direction: 'out' }, m?.packetsOut ?? 0);
+    },
+  });
+  new Counter({
+    name: 'media_tick_late_total',
+    help: 'Media worker ticks (20 ms) that started more than 2 ms after they were scheduled.',
+    registers: [registry],
+    async collect() {
+      const m = await readMedia();
+      this.reset();
+      this.inc(m?.lateTicks ?? 0);
+    },
+  });
+  new Counter({
+    name: 'media_tick_slips_total',
+    help: 'Times a media worker re-anchored its 20 ms clock after a stall longer than three ticks.',
+    registers: [registry],
+    async collect() {
+      const m = await readMedia();
+      this.reset();
+      this.inc(m?.slips ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'media_endpoints',
+    help: 'Media endpoints (RTP legs) open in the media workers.',
+    registers: [registry],
+    async collect() {
+      this.set((await readMedia())?.endpoints ?? 0);
+    },
+  });
+
   /** A failing provider must not break the scrape: it reads as 0 until it recovers. */
   function read<K extends GaugeName>(name: K): ReturnType<GaugeProviders[K]> | undefined {
     const fn = providers[name];
@@ -208,6 +270,9 @@ export function createMetrics(opts: CreateMetricsOptions = {}): SwitchboardMetri
     },
     setWebhookQueueDepthProvider(fn) {
       queueDepth = fn;
+    },
+    setMediaProvider(fn) {
+      mediaProvider = fn;
     },
     setProvider(name, fn) {
       if (fn) (providers as Record<string, unknown>)[name] = fn;

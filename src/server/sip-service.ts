@@ -162,6 +162,8 @@ export class SipService implements Service {
     metrics.setProvider('sip_transactions', () => transactions.counts());
     metrics.setProvider('sip_dialogs', () => ua.stats().dialogs);
     metrics.setProvider('active_calls', () => this.sessions.size);
+    const media = this.media;
+    metrics.setMediaProvider(() => media.health());
     metrics.setProvider('sip_banned_sources', () => transport.flood.activeBans().size);
     metrics.setProvider('sip_registrations', () => this.registrationCount);
     this.refreshRegistrationCount(store);
@@ -261,6 +263,7 @@ export class SipService implements Service {
     for (const name of ['sip_transactions', 'sip_dialogs', 'active_calls', 'sip_banned_sources', 'sip_registrations'] as const) {
       metrics.setProvider(name, undefined);
     }
+    metrics.setMediaProvider(undefined);
     // Calls first: each live call ends (BYE/CANCEL) and its CDR is written while SIP still runs.
     await this.wiring?.close().catch((err: unknown) => this.logger.error({ err }, 'closing calls failed'));
     await this.stack?.close();

@@ -27,7 +27,7 @@
 import { TickHistogram, type TickHistogramSnapshot } from './tick-histogram.ts';
 
 // The histogram helpers travel with the ticker (the worker reports them, the engine merges them).
-export { TICK_BUCKETS_MS, mergeTickHistograms, tickQuantileBoundMs, type TickHistogramSnapshot } from './tick-histogram.ts';
+export { TICK_BUCKETS_MS, TickHistogram, mergeTickHistograms, tickQuantileBoundMs, type TickHistogramSnapshot } from './tick-histogram.ts';
 
 export interface TickerOptions {
   /** Tick period in ms. Default 20. */

@@ -4,3 +4,4 @@ export * from './media-endpoint-handle.ts';
 export * from './conference-handle.ts';
 export * from './port-allocator.ts';
 export type * from './protocol.ts';
+export * from './media-health.ts';

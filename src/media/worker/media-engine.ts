@@ -16,10 +16,11 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { nullLogger, type Logger } from '../../lib/index.ts';
-import type { EndpointOptions } from '../engine/index.ts';
+import { TICK_BUCKETS_MS, type EndpointOptions } from '../engine/index.ts';
 import { ConferenceHandle } from './conference-handle.ts';
 import { MediaClosedError, MediaEndpointHandle, type HandleTransport } from './media-endpoint-handle.ts';
 import { PortAllocator } from './port-allocator.ts';
+import { summarizeLoads, type MediaHealth } from './media-health.ts';
 import type { CreatedEndpoint, EndpointCommand, MainToWorker, WorkerLoad, WorkerToMain } from './protocol.ts';
 
 export interface MediaEngineOptions {
@@ -269,6 +270,11 @@ export class MediaEngine {
   /** Per-worker load and ticker health (for metrics and benchmarks). */
   async load(): Promise<WorkerLoad[]> {
     return Promise.all(this.workers.filter((w) => w.alive).map((w) => w.request((req) => ({ t: 'load', req })) as Promise<WorkerLoad>));
+  }
+
+  /** Engine-wide ticker pacing, GC and packet totals, merged over the workers (for metrics and benchmarks). */
+  async health(): Promise<MediaHealth> {
+    return summarizeLoads(await this.load(), TICK_BUCKETS_MS);
   }
 
   /** Close every endpoint, then stop the workers. Idempotent. */

@@ -11,6 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { AudioSource } from '../audio.ts';
 import { ConferenceRoom, FallbackPlaylist, RtpEndpoint, Ticker, type EndpointHost, type PlaySpec, type VadLike } from '../engine/index.ts';
 import { WavRecorder } from '../record/index.ts';
+import { WorkerHealth } from './worker-health.ts';
 import type { EndpointCommand, MainToWorker, WorkerInit, WorkerLoad, WorkerToMain } from './protocol.ts';
 
 const port = parentPort;
@@ -23,11 +24,14 @@ let tickSumUs = 0;
 let tickMaxUs = 0;
 let tickCount = 0;
 
+const health = new WorkerHealth();
+
 const ticker = new Ticker({
   onTick: (due) => {
     const t0 = process.hrtime.bigint();
     for (const ep of endpoints.values()) ep.pullInbound(due);
     for (const c of conferences.values()) c.pushInputs();
+    health.inboundPhase.observe(Number(process.hrtime.bigint() - t0) / 1e6);
     for (const ep of endpoints.values()) ep.pushOutbound(due);
     for (const c of conferences.values()) c.endTick();
     const us = Number(process.hrtime.bigint() - t0) / 1000;
@@ -93,6 +97,13 @@ async function createVad(rate: number): Promise<VadLike> {
 // ---- commands ---------------------------------------------------------------------------------
 
 function load(): WorkerLoad {
+  let packetsIn = health.retiredIn;
+  let packetsOut = health.retiredOut;
+  for (const ep of endpoints.values()) {
+    const st = ep.getStats();
+    packetsIn += st.packetsIn;
+    packetsOut += st.packetsOut;
+  }
   return {
     endpoints: endpoints.size,
     ticks: ticker.stats.ticks,
@@ -100,6 +111,16 @@ function load(): WorkerLoad {
     maxLateMs: ticker.stats.maxLateMs,
     tickMeanUs: tickCount ? tickSumUs / tickCount : 0,
     tickMaxUs,
+    slips: ticker.stats.slips,
+    slippedMs: ticker.stats.slippedMs,
+    ...ticker.histograms(),
+    inboundPhase: health.inboundPhase.snapshot(),
+    packetsIn,
+    packetsOut,
+    gcCount: health.gc.count,
+    gcTotalMs: health.gc.totalMs,
+    gcMaxMs: health.gc.maxMs,
+    heapUsedBytes: process.memoryUsage().heapUsed,
   };
 }
 
@@ -208,6 +229,7 @@ async function command(id: number, ep: RtpEndpoint, cmd: EndpointCommand): Promi
       return undefined;
     case 'close':
       endpoints.delete(id);
+      health.retire(ep.getStats());
       await ep.close('closed');
       return undefined;
   }
@@ -251,6 +273,7 @@ async function handle(msg: MainToWorker): Promise<void> {
       }
       case 'shutdown': {
         ticker.stop();
+        health.close();
         for (const c of conferences.values()) c.close();
         conferences.clear();
         const all = [...endpoints.values()];

@@ -21,7 +21,7 @@
 import type {
   ConferenceJoinOptions, DetectOptions, EndpointOptions, EndpointStats, EndpointUpdate, OperationResult, PlayOptions, PlaySpec, RecordOptions, StreamOptions,
 } from '../engine/index.ts';
-import type { EndpointEventMap, EndpointEventName } from '../engine/index.ts';
+import type { EndpointEventMap, EndpointEventName, TickHistogramSnapshot } from '../engine/index.ts';
 
 export interface WorkerInit {
   workerIndex: number;
@@ -77,6 +77,23 @@ export interface WorkerLoad {
   /** Mean and max time spent in one tick (all endpoints), µs. */
   tickMeanUs: number;
   tickMaxUs: number;
+  /** Grid re-anchors after long stalls and the lateness they gave up (see Ticker). */
+  slips: number;
+  slippedMs: number;
+  /** Ticker health histograms (ms): lateness, spacing deviation, work per tick; and the inbound phase of each tick. */
+  late: TickHistogramSnapshot;
+  spacing: TickHistogramSnapshot;
+  work: TickHistogramSnapshot;
+  inboundPhase: TickHistogramSnapshot;
+  /** RTP packets received (accepted) and sent by this worker's endpoints since it started. */
+  packetsIn: number;
+  packetsOut: number;
+  /** Garbage collections in this worker thread since it started. */
+  gcCount: number;
+  gcTotalMs: number;
+  gcMaxMs: number;
+  /** V8 heap used by this worker, bytes. */
+  heapUsedBytes: number;
 }
 
 export type WorkerToMain =
