@@ -1,13 +1,14 @@
 // Webhook delivery throughput with SQLite: events are appended (transactions of `batch`
 // events spread over `calls` calls) while the delivery engine sends them, signed, to a
 // node:http receiver on loopback answering 204. Reports events/s from the first append to
-// the last delivery, and the same run's CPU time. Not a test: it measures and prints.
+// the last delivery, the same run's CPU time and the 1-minute load average. Not a test: it
+// measures and prints. The engine runs with its defaults (keep-alive node:http client).
 //
 //   node --import tsx bench/webhook-delivery.bench.ts [events=20000] [calls=500] [concurrency=128] [batch=100]
 //
 // Bounded: it stops after `events` deliveries or 120 s, whichever comes first.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newEventId } from '../src/core/index.ts';
 import { WebhookDeliveryEngine } from '../src/events/index.ts';
@@ -76,6 +77,8 @@ console.log(JSON.stringify({
   appendSeconds: +((tAppended - t0) / 1000).toFixed(2), totalSeconds: +secs.toFixed(2),
   eventsPerSecond: Math.round(delivered / secs),
   cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(2), node: process.version,
+  // The machine is shared: say how busy it was, or the number means little.
+  loadAverage1m: +loadavg()[0].toFixed(2),
 }));
 await engine.stop();
 receiverProc.kill('SIGTERM');
