@@ -106,6 +106,27 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(await s.outbox.releaseLeases('n2'), 3);
     });
 
+    it('marks a batch delivered in one call (mixed statuses), hands out the stored data JSON, and counts pending', async () => {
+      const clock = new FakeClock(T0);
+      const s = await fresh(clock);
+      const evs = [ev({ callId: 'b1', data: { k: 'é', n: [1, 2] } }), ev({ callId: 'b1' }), ev({ callId: 'b2' }), ev()];
+      await s.outbox.appendMany(evs.map((event) => ({ event, targets: [{ url: A }] })));
+      assert.equal(await s.outbox.countPending(), 4);
+      const claimed = await s.outbox.claimDue({ owner: 'n1', leaseMs: 10_000, limit: 100 });
+      assert.deepEqual(claimed.map((c) => c.event.id).sort(), [evs[0].id, evs[2].id, evs[3].id].sort());
+      const first = claimed.find((c) => c.event.id === evs[0].id)!;
+      assert.equal(first.dataJson, JSON.stringify(evs[0].data));
+      clock.advance(5);
+      await s.outbox.markDeliveredMany(claimed.map((c, i) => ({ id: c.delivery.id, status: i === 0 ? 200 : 204 })));
+      for (const [i, c] of claimed.entries()) {
+        const [d] = await s.outbox.deliveriesOf(c.event.id);
+        assert.deepEqual([d.state, d.attempts, d.lastStatus, d.deliveredAt], ['delivered', 1, i === 0 ? 200 : 204, T0 + 5]);
+      }
+      assert.equal(await s.outbox.countPending(), 1);
+      // The next event of b1 is the head now.
+      assert.deepEqual((await s.outbox.claimDue({ owner: 'n1', leaseMs: 10_000, limit: 100 })).map((c) => c.event.id), [evs[1].id]);
+    });
+
     it('retry waits until next_attempt_at; dead letters are listed with status and error; redeliver revives them', async () => {
       const clock = new FakeClock(T0);
       const s = await fresh(clock);
