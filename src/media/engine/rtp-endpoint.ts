@@ -587,6 +587,16 @@ export class RtpEndpoint {
   // ---- tick phase 2: outbound --------------------------------------------------------------
 
   /** Produce and send this tick's frame (or DTMF packets), record, stream out, and send RTCP when due. */
+  /**
+   * True when this tick's outbound frame depends on this tick's inbound audio (bridge, echo,
+   * conference, recording, streaming). The worker runs those after the inbound phase; every
+   * other endpoint (a prompt, silence) sends first, at the top of the tick, so its send time
+   * does not move with how long the other calls' inbound work took — that variation is jitter.
+   */
+  get outboundNeedsInbound(): boolean {
+    return this.peer !== undefined || this.echo || this.conference !== undefined || this.record !== undefined || this.streamOut !== undefined;
+  }
+
   pushOutbound(nowMs: number): void {
     if (this.closed) return;
     const out = this.produce();

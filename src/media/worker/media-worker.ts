@@ -7,6 +7,8 @@
  * same tick.
  * It must never throw out of a message handler: every request gets exactly one reply.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AudioSource } from '../audio.ts';
 import { ConferenceRoom, FallbackPlaylist, RtpEndpoint, Ticker, type EndpointHost, type PlaySpec, type VadLike } from '../engine/index.ts';
@@ -26,20 +28,46 @@ let tickCount = 0;
 
 const health = new WorkerHealth();
 
-const ticker = new Ticker({
-  onTick: (due) => {
-    const t0 = process.hrtime.bigint();
+/** Endpoints whose outbound waits for the inbound phase this tick (reused: no allocation per tick). */
+const afterInbound: RtpEndpoint[] = [];
+
+/**
+ * One tick: (1) endpoints whose outbound needs nothing from this tick's inbound (a prompt,
+ * silence) produce and send first, so their send time is the tick start plus a steady offset;
+ * (2) inbound for every endpoint (jitter buffer → detectors/VAD); (3) conferences take their
+ * members' frames; (4) the remaining endpoints (bridge, echo, conference, recording, streaming)
+ * produce and send. dgram resolves a send's destination on process.nextTick, so the packets of
+ * (1) leave when this callback returns; (2)–(4) are queued behind them on the same FIFO queue.
+ */
+function onTick(due: number): void {
+  const t0 = process.hrtime.bigint();
+  afterInbound.length = 0;
+  for (const ep of endpoints.values()) {
+    if (ep.outboundNeedsInbound) afterInbound.push(ep);
+    else ep.pushOutbound(due);
+  }
+  process.nextTick(restOfTick, due, t0);
+}
+
+function restOfTick(due: number, t0: bigint): void {
+  const t1 = process.hrtime.bigint();
+  try {
     for (const ep of endpoints.values()) ep.pullInbound(due);
     for (const c of conferences.values()) c.pushInputs();
-    health.inboundPhase.observe(Number(process.hrtime.bigint() - t0) / 1e6);
-    for (const ep of endpoints.values()) ep.pushOutbound(due);
+    health.inboundPhase.observe(Number(process.hrtime.bigint() - t1) / 1e6);
+    for (const ep of afterInbound) ep.pushOutbound(due);
     for (const c of conferences.values()) c.endTick();
-    const us = Number(process.hrtime.bigint() - t0) / 1000;
-    tickSumUs += us;
-    tickCount++;
-    if (us > tickMaxUs) tickMaxUs = us;
-  },
-});
+  } catch {
+    // Like the ticker: one endpoint's bug must not stop the clock of every call in this worker.
+  }
+  afterInbound.length = 0;
+  const us = Number(process.hrtime.bigint() - t0) / 1000;
+  tickSumUs += us;
+  tickCount++;
+  if (us > tickMaxUs) tickMaxUs = us;
+}
+
+const ticker = new Ticker({ onTick });
 
 function post(msg: WorkerToMain, transfer?: ArrayBuffer[]): void {
   port!.postMessage(msg, transfer);
@@ -290,5 +318,30 @@ async function handle(msg: MainToWorker): Promise<void> {
   }
 }
 
+// Diagnostics for benchmarks: SWITCHBOARD_MEDIA_HEALTH_LOG_MS=5000 prints this worker's load (histograms
+// included) as one JSON line on stderr every 5 s. Default off.
+const healthLogMs = Number(process.env.SWITCHBOARD_MEDIA_HEALTH_LOG_MS ?? 0);
+if (healthLogMs > 0) {
+  setInterval(() => process.stderr.write(`media-health ${JSON.stringify({ worker: init.workerIndex, ...load() })}\n`), healthLogMs).unref();
+}
+
+/**
+ * Raise this thread's priority (Linux: setpriority on the thread id works per thread) so that on
+ * a busy machine the ticker is not the one waiting for a CPU: OS run-queue delay is the largest
+ * source of send jitter once a worker carries hundreds of calls. Returns a warning if not allowed.
+ */
+function applyThreadNice(nice: number | undefined): string | undefined {
+  if (nice === undefined) return undefined;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) return undefined;
+    setPriority(tid, nice);
+    return undefined;
+  } catch (err) {
+    return `media worker threads keep the default priority (nice ${nice} not allowed: ${(err as Error).message}); send jitter may suffer on a busy machine`;
+  }
+}
+
+const warning = applyThreadNice(init.threadNice);
 port.on('message', (msg: MainToWorker) => void handle(msg));
-post({ t: 'ready' });
+post({ t: 'ready', ...(warning ? { warning } : {}) });

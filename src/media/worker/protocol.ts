@@ -28,6 +28,8 @@ export interface WorkerInit {
   bindAddress: string;
   /** Directory of the prompt cache (URL prompts), if any. */
   cacheDir?: string;
+  /** Nice value the worker gives its own thread (Linux), if any. */
+  threadNice?: number;
 }
 
 export type EndpointCommand =
@@ -97,7 +99,8 @@ export interface WorkerLoad {
 }
 
 export type WorkerToMain =
-  | { t: 'ready' }
+  /** `warning`: something the worker could not set up but works without (e.g. its thread priority). */
+  | { t: 'ready'; warning?: string }
   | { t: 'reply'; req: number; ok: true; value?: CreatedEndpoint | EndpointStats | WorkerLoad | boolean }
   | { t: 'reply'; req: number; ok: false; error: string; code?: string }
   | { t: 'opDone'; ep: number; op: number; result: OperationResult }
