@@ -140,3 +140,20 @@ test('the inbound ring reorders within its delay and plays a missing frame as a 
   assert.equal(r.next()![0], 5);
   assert.equal(r.slot(0), undefined, 'too late');
 });
+
+test('with a precise sleep, a tick woken early sleeps to its target instead of running early', () => {
+  const ft = fakeTime();
+  const runs: { at: number; due: number }[] = [];
+  const slept: number[] = [];
+  const t = new Ticker({
+    now: ft.now, schedule: ft.schedule, wakeEarlyMs: 2,
+    preciseSleep: (ms) => { slept.push(ms); ft.stall(ms); },
+    onTick: (due) => runs.push({ at: ft.now(), due }),
+  });
+  t.start();
+  ft.run(1000);
+  assert.equal(runs.length, 50);
+  for (const r of runs) assert.equal(r.at, r.due, `tick ${r.due} ran at ${r.at}`);
+  assert.ok(slept.length >= 49 && slept.every((ms) => ms > 0 && ms <= 2), `slept ${slept.slice(0, 5)}`);
+  t.stop();
+});

@@ -46,6 +46,12 @@ export interface TickerOptions {
   maxBehindMs?: number;
   /** Let the process exit while the ticker runs. Default false (a worker must keep ticking). */
   unref?: boolean;
+  /**
+   * A blocking sleep with sub-millisecond precision (in a worker thread: Atomics.wait). When
+   * given, a tick woken early sleeps until its target instead of running up to `wakeEarlyMs`
+   * early: Node timers resolve to 1 ms, which alone is ±1 ms of send jitter. Default none.
+   */
+  preciseSleep?: (ms: number) => void;
 }
 
 export interface TickerStats {
@@ -83,6 +89,7 @@ export class Ticker {
   private readonly early: number;
   private readonly catchUp: number;
   private readonly maxBehind: number;
+  private readonly sleep: ((ms: number) => void) | undefined;
   private timer: { cancel(): void } | undefined;
   private anchor = 0;
   private index = 0;
@@ -103,6 +110,7 @@ export class Ticker {
     this.early = opts.wakeEarlyMs ?? 1;
     this.catchUp = opts.catchUpMs ?? 1;
     this.maxBehind = opts.maxBehindMs ?? 3 * this.interval;
+    this.sleep = opts.preciseSleep;
     const unref = opts.unref ?? false;
     this.schedule = opts.schedule ?? ((fn, ms) => {
       const t = setTimeout(fn, ms);
@@ -161,9 +169,13 @@ export class Ticker {
   private wake(): void {
     this.timer = undefined;
     if (!this.running) return;
-    const now = this.now();
+    let now = this.now();
     const target = this.target();
     if (now >= target - this.early) {
+      if (this.sleep && now < target) {
+        this.sleep(target - now);
+        now = this.now();
+      }
       const behind = now - this.due();
       if (behind > this.maxBehind) {
         // Re-anchor the grid at this tick: give the lateness up rather than win it back for seconds.

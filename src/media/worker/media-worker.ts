@@ -67,7 +67,10 @@ function restOfTick(due: number, t0: bigint): void {
   if (us > tickMaxUs) tickMaxUs = us;
 }
 
-const ticker = new Ticker({ onTick });
+// A worker thread may block: Atomics.wait sleeps the last ≤ 2 ms before a tick with ~0.1 ms
+// precision (a futex timeout) and no CPU, where a timer alone lands anywhere in a 1 ms window.
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+const ticker = new Ticker({ onTick, wakeEarlyMs: 2, preciseSleep: (ms) => { Atomics.wait(sleepCell, 0, 0, ms); } });
 
 function post(msg: WorkerToMain, transfer?: ArrayBuffer[]): void {
   port!.postMessage(msg, transfer);
