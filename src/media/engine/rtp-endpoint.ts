@@ -440,8 +440,9 @@ export class RtpEndpoint {
       this.peer.peer = undefined;
       this.peer = undefined;
     }
-    // RFC 3550 §6.6: say goodbye so the peer can stop expecting us.
-    if (this.counters.packetsOut > 0) this.sendRtcp(true);
+    // RFC 3550 §6.6: say goodbye so the peer can stop expecting us. The sockets close once the
+    // BYE is handed to the kernel (closing at once would drop the queued send).
+    if (this.counters.packetsOut > 0) await new Promise<void>((resolve) => { if (!this.sendRtcp(true, resolve)) resolve(); });
     this.rtpSocket.close();
     this.rtcpSocket?.close();
     this.codec.close();
@@ -692,9 +693,9 @@ export class RtpEndpoint {
   }
 
   /** RFC 3550 §6.4: SR when we have sent, else RR; one report block about the peer; SDES CNAME (§6.1); BYE when closing. */
-  private sendRtcp(bye: boolean): void {
+  private sendRtcp(bye: boolean, sent?: () => void): boolean {
     const target = this.latch.target();
-    if (!target) return;
+    if (!target) return false;
     const wall = this.host.wallNow();
     const reports = this.remoteSsrc !== undefined && this.stats.received > 0 ? [this.stats.report(wall)] : [];
     const packets: RtcpPacket[] = [];
@@ -711,7 +712,8 @@ export class RtpEndpoint {
     if (this.rtcpMux || this.remote?.rtcpMux) port = target.port;
     else if (this.latch.state === 'latched' || this.remote?.rtcpPort === undefined) port = target.port + 1;
     else port = this.remote.rtcpPort;
-    (this.rtcpSocket ?? this.rtpSocket).send(buf, port, target.address);
+    (this.rtcpSocket ?? this.rtpSocket).send(buf, port, target.address, sent ? () => sent() : undefined);
     this.counters.rtcpOut++;
+    return true;
   }
 }

@@ -57,6 +57,8 @@ export interface SendOptions {
 export class RtpPeer {
   readonly rtp: ReceivedRtp[] = [];
   readonly rtcp: RtcpPacket[][] = [];
+  /** performance.now() at the arrival of each rtcp[] entry. */
+  readonly rtcpAt: number[] = [];
   private seq = 1000;
   private ts = 80000;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -66,6 +68,7 @@ export class RtpPeer {
       if (m.length >= 8 && m[1] >= 200 && m[1] <= 204) {
         try {
           this.rtcp.push(parseRtcp(m));
+          this.rtcpAt.push(performance.now());
         } catch {
           // not ours to judge
         }
