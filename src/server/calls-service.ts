@@ -50,6 +50,11 @@ export class CallsWiring {
   private readonly synthesizer = new EspeakSynthesizer();
   private readonly logger: Logger;
 
+  /** The node's store (CDRs, recordings) — for tests and tools. */
+  get store(): ServiceContext['store'] {
+    return this.deps.ctx.store;
+  }
+
   constructor(private readonly deps: CallsWiringDeps) {
     const { ctx } = deps;
     const { store, config, clock } = ctx;
