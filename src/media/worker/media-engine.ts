@@ -24,7 +24,7 @@ import { summarizeLoads, type MediaHealth } from './media-health.ts';
 import type { CreatedEndpoint, EndpointCommand, MainToWorker, WorkerInit, WorkerLoad, WorkerToMain } from './protocol.ts';
 
 export interface MediaEngineOptions {
-  /** Worker threads. Default os.availableParallelism(). */
+  /** Worker threads. Default $SWITCHBOARD_MEDIA_WORKERS if set (for benchmarks), else os.availableParallelism(). */
   workers?: number;
   /** RTP port range, inclusive. */
   portMin: number;
@@ -157,7 +157,7 @@ export class MediaEngine {
   }
 
   static async start(opts: MediaEngineOptions): Promise<MediaEngine> {
-    const n = Math.max(1, opts.workers ?? availableParallelism());
+    const n = Math.max(1, opts.workers ?? (Number(process.env.SWITCHBOARD_MEDIA_WORKERS) || availableParallelism()));
     const logger = opts.logger ?? nullLogger;
     const entry = new URL('./worker-entry.mjs', import.meta.url);
     const proxies: WorkerProxy[] = [];

@@ -28,49 +28,111 @@ let tickCount = 0;
 
 const health = new WorkerHealth();
 
-/** Endpoints whose outbound waits for the inbound phase this tick (reused: no allocation per tick). */
-const afterInbound: RtpEndpoint[] = [];
-
 /**
- * One tick: (1) endpoints whose outbound needs nothing from this tick's inbound (a prompt,
- * silence) produce and send first, so their send time is the tick start plus a steady offset;
- * (2) inbound for every endpoint (jitter buffer → detectors/VAD); (3) conferences take their
- * members' frames; (4) the remaining endpoints (bridge, echo, conference, recording, streaming)
- * produce and send. dgram resolves a send's destination on process.nextTick, so the packets of
- * (1) leave when this callback returns; (2)–(4) are queued behind them on the same FIFO queue.
+ * Sub-ticks per 20 ms frame. Sending 500 packets back to back takes ~4 ms, and how long the
+ * calls sent before yours took varies from frame to frame — that is send jitter growing with
+ * the number of calls. So each endpoint gets one of PHASES groups for life (round-robin at
+ * first sight) and the ticker runs every 20/PHASES ms: a group's packets leave at their own
+ * fixed offset in the frame and each burst is a quarter as long. Default 4 (5 ms apart);
+ * $SWITCHBOARD_MEDIA_PHASES overrides it (1–10) for benchmarks.
  */
-function onTick(due: number): void {
-  const t0 = process.hrtime.bigint();
-  afterInbound.length = 0;
-  for (const ep of endpoints.values()) {
-    if (ep.outboundNeedsInbound) afterInbound.push(ep);
-    else ep.pushOutbound(due);
+const PHASES = Math.max(1, Math.min(10, Number(process.env.SWITCHBOARD_MEDIA_PHASES) || 4));
+
+/** Per-endpoint bookkeeping of the phased tick (WeakMap: nothing to clean up when an endpoint goes). */
+interface Slot {
+  group: number;
+  /** Frame number in which the endpoint last pulled inbound / sent: exactly once per frame each. */
+  pulled: number;
+  sent: number;
+}
+const slots = new WeakMap<RtpEndpoint, Slot>();
+let nextGroup = 0;
+function slotOf(ep: RtpEndpoint): Slot {
+  let s = slots.get(ep);
+  if (!s) {
+    s = { group: nextGroup, pulled: -1, sent: -1 };
+    nextGroup = (nextGroup + 1) % PHASES;
+    slots.set(ep, s);
   }
-  process.nextTick(restOfTick, due, t0);
+  return s;
 }
 
-function restOfTick(due: number, t0: bigint): void {
+/** Endpoints sent/pulled in this sub-tick (reused arrays: no allocation per tick). */
+const afterInbound: RtpEndpoint[] = [];
+const pullNow: RtpEndpoint[] = [];
+
+/**
+ * One sub-tick (phase = index mod PHASES of frame = index div PHASES):
+ * (1) this group's endpoints whose outbound needs nothing from this frame's inbound (a prompt,
+ *     silence) produce and send first, so their send time is a steady offset in the frame;
+ * (2) inbound (jitter buffer → detectors/VAD) for those endpoints — and, in phase 0, for every
+ *     endpoint whose outbound needs it (bridge, echo, conference, recording, streaming), which
+ *     all run in phase 0 so bridged peers and conference members see the same frame;
+ * (3) phase 0 only: conferences take their members' frames, then (4) the inbound-dependent
+ *     endpoints produce and send.
+ * dgram resolves a send's destination on process.nextTick, so the packets of (1) leave when this
+ * callback returns; (2)–(4) are queued behind them on the same FIFO queue. An endpoint that
+ * changes kind mid-frame is still pulled and sent exactly once per frame (Slot).
+ */
+function onTick(due: number, index: number): void {
+  const t0 = process.hrtime.bigint();
+  const phase = index % PHASES;
+  const frame = (index - phase) / PHASES;
+  const frameDue = due - phase * (20 / PHASES);
+  afterInbound.length = 0;
+  pullNow.length = 0;
+  for (const ep of endpoints.values()) {
+    const s = slotOf(ep);
+    const dependent = ep.outboundNeedsInbound;
+    if (dependent ? phase === 0 : s.group === phase) {
+      if (s.pulled !== frame) pullNow.push(ep);
+      if (s.sent !== frame) {
+        if (dependent) {
+          afterInbound.push(ep);
+        } else {
+          s.sent = frame;
+          ep.pushOutbound(frameDue);
+        }
+      }
+    }
+  }
+  process.nextTick(restOfTick, frameDue, frame, phase, t0);
+}
+
+function restOfTick(due: number, frame: number, phase: number, t0: bigint): void {
   const t1 = process.hrtime.bigint();
   try {
-    for (const ep of endpoints.values()) ep.pullInbound(due);
-    for (const c of conferences.values()) c.pushInputs();
+    for (const ep of pullNow) {
+      if (ep.closed) continue;
+      slotOf(ep).pulled = frame;
+      ep.pullInbound(due);
+    }
+    if (phase === 0) for (const c of conferences.values()) c.pushInputs();
     health.inboundPhase.observe(Number(process.hrtime.bigint() - t1) / 1e6);
-    for (const ep of afterInbound) ep.pushOutbound(due);
-    for (const c of conferences.values()) c.endTick();
+    for (const ep of afterInbound) {
+      slotOf(ep).sent = frame;
+      ep.pushOutbound(due);
+    }
+    if (phase === 0) for (const c of conferences.values()) c.endTick();
   } catch {
     // Like the ticker: one endpoint's bug must not stop the clock of every call in this worker.
   }
   afterInbound.length = 0;
+  pullNow.length = 0;
   const us = Number(process.hrtime.bigint() - t0) / 1000;
   tickSumUs += us;
   tickCount++;
   if (us > tickMaxUs) tickMaxUs = us;
 }
 
-// A worker thread may block: Atomics.wait sleeps the last ≤ 2 ms before a tick with ~0.1 ms
+// A worker thread may block: Atomics.wait sleeps the last ≤ 1 ms before a sub-tick with ~0.1 ms
 // precision (a futex timeout) and no CPU, where a timer alone lands anywhere in a 1 ms window.
+// Catch-up is 0.25 ms per sub-tick, so a group's 20 ms interval shrinks by at most 1 ms.
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-const ticker = new Ticker({ onTick, wakeEarlyMs: 2, preciseSleep: (ms) => { Atomics.wait(sleepCell, 0, 0, ms); } });
+const ticker = new Ticker({
+  onTick, intervalMs: 20 / PHASES, catchUpMs: 1 / PHASES, wakeEarlyMs: 1, maxBehindMs: 60,
+  preciseSleep: (ms) => { Atomics.wait(sleepCell, 0, 0, ms); },
+});
 
 function post(msg: WorkerToMain, transfer?: ArrayBuffer[]): void {
   port!.postMessage(msg, transfer);
