@@ -30,13 +30,15 @@ const health = new WorkerHealth();
 
 /**
  * Sub-ticks per 20 ms frame. Sending 500 packets back to back takes ~4 ms, and how long the
- * calls sent before yours took varies from frame to frame — that is send jitter growing with
- * the number of calls. So each endpoint gets one of PHASES groups for life (round-robin at
- * first sight) and the ticker runs every 20/PHASES ms: a group's packets leave at their own
- * fixed offset in the frame and each burst is a quarter as long. Default 4 (5 ms apart);
- * $SWITCHBOARD_MEDIA_PHASES overrides it (1–10) for benchmarks.
+ * calls sent before yours took varies from frame to frame — send jitter that grows with the
+ * number of calls. With PHASES > 1 each endpoint gets one of PHASES groups for life (round-robin
+ * at first sight) and the ticker runs every 20/PHASES ms, so a group's packets leave at their own
+ * fixed offset in the frame in a burst 1/PHASES as long. Default 1: on this project's 2-core
+ * bench, 4 phases did not measurably lower p99 jitter at 1,000 calls and, with 4× the wake-ups
+ * and precise sleeps, collapsed earlier when other processes took the CPU (docs/benchmarks.md).
+ * $SWITCHBOARD_MEDIA_PHASES (1–10) sets it for experiments.
  */
-const PHASES = Math.max(1, Math.min(10, Number(process.env.SWITCHBOARD_MEDIA_PHASES) || 4));
+const PHASES = Math.max(1, Math.min(10, Number(process.env.SWITCHBOARD_MEDIA_PHASES) || 1));
 
 /** Per-endpoint bookkeeping of the phased tick (WeakMap: nothing to clean up when an endpoint goes). */
 interface Slot {
@@ -125,12 +127,13 @@ function restOfTick(due: number, frame: number, phase: number, t0: bigint): void
   if (us > tickMaxUs) tickMaxUs = us;
 }
 
-// A worker thread may block: Atomics.wait sleeps the last ≤ 1 ms before a sub-tick with ~0.1 ms
-// precision (a futex timeout) and no CPU, where a timer alone lands anywhere in a 1 ms window.
-// Catch-up is 0.25 ms per sub-tick, so a group's 20 ms interval shrinks by at most 1 ms.
+// A worker thread may block: Atomics.wait sleeps the last ≤ 2 ms (≤ 1 ms with phases) before a
+// tick with ~0.1 ms precision (a futex timeout) and no CPU, where a timer alone lands anywhere in
+// a 1 ms window. Catch-up is 1/PHASES ms per sub-tick, so a group's 20 ms interval shrinks by at
+// most 1 ms.
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 const ticker = new Ticker({
-  onTick, intervalMs: 20 / PHASES, catchUpMs: 1 / PHASES, wakeEarlyMs: 1, maxBehindMs: 60,
+  onTick, intervalMs: 20 / PHASES, catchUpMs: 1 / PHASES, wakeEarlyMs: PHASES === 1 ? 2 : 1, maxBehindMs: 60,
   preciseSleep: (ms) => { Atomics.wait(sleepCell, 0, 0, ms); },
 });
 
