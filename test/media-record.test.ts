@@ -13,7 +13,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MediaEngine, type MediaEndpointHandle } from '../src/media/index.ts';
-import { RtpPeer, bestCorrelation, chirp, dominantHz, readWavPcm, toneShare, until, wait } from '../src/media/worker/test-rtp-peer.ts';
+import { RtpPeer, bestCorrelation, chirp, dominantHz, readWavPcm, segmentCorrelation, toneShare, until, wait } from '../src/media/worker/test-rtp-peer.ts';
 import { baresipAvailable, runBaresip } from './helpers/baresip.ts';
 import { freeUdpPort } from './helpers/sipp.ts';
 import { startNode, type TestNode } from './helpers/switchboard.ts';
@@ -31,7 +31,7 @@ describe('recording through the engine (dgram peer)', () => {
     await engine.close();
   });
 
-  test('mono: a chirp sent with 25 ms jitter and 2 % loss is recorded in order, concealed, and correlates with the source (NCC > 0.8)', async () => {
+  test('mono: a chirp sent with 25 ms jitter and 2 % loss is recorded in order, concealed, and correlates with the source (NCC > 0.8 after piecewise alignment)', async () => {
     const peer = await RtpPeer.open();
     const h = await engine.createEndpoint({ codec: PCMU, remote: { address: '127.0.0.1', port: peer.port } });
     const path = join(work, 'mono.wav');
@@ -47,8 +47,10 @@ describe('recording through the engine (dgram peer)', () => {
     const wav = readWavPcm(path);
     assert.equal(wav.rate, 8000);
     assert.equal(wav.channels, 1);
-    const { ncc, lag } = bestCorrelation(src, wav.samples, 8000, 2);
-    assert.ok(ncc > 0.8, `NCC ${ncc.toFixed(3)} at lag ${lag}`);
+    // The jitter buffer may grow or shrink by a frame under this jitter (and under test-machine
+    // load, which adds its own): align each 100 ms on its own.
+    const { ncc, worst } = segmentCorrelation(src, wav.samples, 2400);
+    assert.ok(ncc > 0.8, `NCC ${ncc.toFixed(3)} (worst 100 ms piece ${worst.toFixed(3)}; jb ${JSON.stringify(st.jitterBuffer)})`);
     assert.ok(st.jitterBuffer.lost + st.jitterBuffer.concealed > 0, `losses were concealed: ${JSON.stringify(st.jitterBuffer)}`);
     assert.ok(st.packetsIn >= 90 && st.packetsIn <= 100, `packetsIn ${st.packetsIn}`);
     await h.close();
@@ -70,7 +72,7 @@ describe('recording through the engine (dgram peer)', () => {
     const left = readWavPcm(stereoPath, 0);
     const right = readWavPcm(stereoPath, 1);
     assert.equal(left.channels, 2);
-    assert.ok(bestCorrelation(src, left.samples, 8000, 2).ncc > 0.9, 'left = caller');
+    assert.ok(segmentCorrelation(src, left.samples, 2400).ncc > 0.9, 'left = caller');
     assert.equal(dominantHz(right.samples.subarray(800, 8800), 8000), 440, 'right = bot');
     assert.ok(toneShare(left.samples.subarray(800, 8800), 8000, 440) < 0.01, 'no bot audio on the caller channel');
 
@@ -83,7 +85,7 @@ describe('recording through the engine (dgram peer)', () => {
     await h.cancel(play2.id);
     await rec2.done;
     const mono = readWavPcm(monoPath);
-    const nc = bestCorrelation(src, mono.samples, 8000, 2);
+    const nc = segmentCorrelation(src, mono.samples, 2400);
     assert.ok(nc.ncc > 0.4, `the caller is in the mix (NCC ${nc.ncc.toFixed(3)})`);
     assert.ok(toneShare(mono.samples.subarray(800, 8800), 8000, 440) > 0.2, 'the bot is in the mix');
     await h.close();

@@ -237,6 +237,30 @@ export function bestCorrelation(src: ArrayLike<number>, rec: ArrayLike<number>, 
   return best;
 }
 
+/**
+ * NCC after piecewise alignment: `src` is cut into `segment`-sample pieces, each aligned on its own
+ * (lags 0…maxLag into `rec`), and the energy-weighted mean of their NCCs returned. An adaptive
+ * jitter buffer legitimately shifts audio by whole frames when it grows or shrinks; a global
+ * alignment would count every such shift as dissimilarity.
+ */
+export function segmentCorrelation(src: Int16Array, rec: Int16Array, maxLag: number, segment = 800): { ncc: number; worst: number } {
+  let sum = 0;
+  let wsum = 0;
+  let worst = 1;
+  for (let s = 0; s + segment <= src.length; s += segment) {
+    const piece = src.subarray(s, s + segment);
+    let e = 0;
+    for (let i = 0; i < piece.length; i++) e += piece[i] * piece[i];
+    if (e === 0) continue;
+    const from = Math.max(0, s - maxLag);
+    const r = bestCorrelation(piece, rec.subarray(from, Math.min(rec.length, s + maxLag + segment)), 2 * maxLag);
+    sum += r.ncc * e;
+    wsum += e;
+    worst = Math.min(worst, r.ncc);
+  }
+  return { ncc: wsum > 0 ? sum / wsum : 0, worst };
+}
+
 /** Mono (or one channel of) 16-bit PCM from a WAV file with any chunk layout. */
 export function readWavPcm(path: string, channel = 0): { rate: number; channels: number; samples: Int16Array; dataBytes: number } {
   const b = readFileSync(path);
