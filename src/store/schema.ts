@@ -13,6 +13,7 @@
 import type { ApiKeysTable, ApplicationsTable, NumbersTable, SipUsersTable, TrunksTable } from './tenancy/tables.ts';
 
 import type { DeliveriesTable, EventsTable } from './outbox/tables.ts';
+import type { AcsAccessKeysTable, AcsSettingsTable } from './tenancy/acs-tables.ts';
 import type { IdempotencyKeysTable } from './idempotency/tables.ts';
 import type { CallsTable, CdrsTable, LegsTable, OperationsTable, RecordingsTable } from './calls/tables.ts';
 
@@ -69,4 +70,7 @@ export interface Schema {
   operations: OperationsTable;
   recordings: RecordingsTable;
   cdrs: CdrsTable;
+  // 0007 ACS face (types in tenancy/acs-tables.ts)
+  acs_access_keys: AcsAccessKeysTable;
+  acs_settings: AcsSettingsTable;
 }

@@ -7,6 +7,7 @@ import { m0002Tenancy } from './0002-tenancy.ts';
 import { m0003Outbox } from './0003-outbox.ts';
 import { m0004Idempotency } from './0004-idempotency.ts';
 import { m0005Calls } from './0005-calls.ts';
+import { m0007AcsKeys } from './0007-acs-keys.ts';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_registrations': m0001Registrations,
@@ -14,4 +15,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0003_outbox': m0003Outbox,
   '0004_idempotency': m0004Idempotency,
   '0005_calls': m0005Calls,
+  '0007_acs_keys': m0007AcsKeys,
 });

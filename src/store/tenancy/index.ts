@@ -11,6 +11,8 @@ export { NumberRepository, type NumberPatch } from './number-repository.ts';
 export { TrunkRepository, type TrunkPatch } from './trunk-repository.ts';
 export { SipUserRepository, type SipUserPatch } from './sip-user-repository.ts';
 export { UniqueViolationError, isUniqueViolation } from './unique-violation.ts';
+export { AcsRepository, type AcsAccessKeyRecord } from './acs-repository.ts';
+export type { AcsAccessKeysTable, AcsSettingsTable } from './acs-tables.ts';
 
 import type { Kysely } from 'kysely';
 import type { Schema } from '../schema.ts';
@@ -19,6 +21,7 @@ import { ApiKeyRepository } from './api-key-repository.ts';
 import { NumberRepository } from './number-repository.ts';
 import { TrunkRepository } from './trunk-repository.ts';
 import { SipUserRepository } from './sip-user-repository.ts';
+import { AcsRepository } from './acs-repository.ts';
 
 /** The tenancy repositories of a Store (or of one transaction). */
 export interface TenancyRepositories {
@@ -27,6 +30,8 @@ export interface TenancyRepositories {
   numbers: NumberRepository;
   trunks: TrunkRepository;
   sipUsers: SipUserRepository;
+  /** The ACS face's access keys and settings (migration 0007). */
+  acs: AcsRepository;
 }
 
 /** Builds the tenancy repositories over `db` (a Kysely or a Transaction). */
@@ -37,5 +42,6 @@ export function tenancyRepositories(db: Kysely<Schema>): TenancyRepositories {
     numbers: new NumberRepository(db),
     trunks: new TrunkRepository(db),
     sipUsers: new SipUserRepository(db),
+    acs: new AcsRepository(db),
   };
 }
