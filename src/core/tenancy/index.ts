@@ -7,6 +7,7 @@ import { applyDeclarations, type ApplyReport, type Declarations } from './declar
 import { NumberService } from './number-service.ts';
 import { SipUserService } from './sip-user-service.ts';
 import { TrunkService } from './trunk-service.ts';
+import { AcsKeyService } from './acs-key-service.ts';
 
 export { ApplicationService, DEFAULT_LIMITS, type ApplicationInput, type ApplicationUpdate, type IssuedApiKey, type CreatedApplication, type ApplicationServiceOptions } from './application-service.ts';
 export { NumberService, NUMBER_TARGET_TYPES, numberKind, type NumberInput, type NumberUpdate } from './number-service.ts';
@@ -18,6 +19,7 @@ export { generateApiKey, hashApiKey, API_KEY_PREFIX, MIN_LITERAL_KEY_LENGTH } fr
 export { isDestinationAllowed, E164_RE } from './destination-policy.ts';
 export { applyDeclarations, type Declarations, type DeclaredApplication, type DeclaredTrunk, type ApplyReport } from './declarations.ts';
 export type { Application, ApiKeyInfo, NumberRoute, Trunk, SipUser } from './views.ts';
+export { AcsKeyService, type AcsAccessKey } from './acs-key-service.ts';
 
 /** The tenancy services over one store. */
 export interface Tenancy {
@@ -25,6 +27,8 @@ export interface Tenancy {
   numbers: NumberService;
   trunks: TrunkService;
   sipUsers: SipUserService;
+  /** ACS access keys and the IncomingCall URL of applications (the ACS face). */
+  acs: AcsKeyService;
   /** Applies config-file declarations idempotently (see declarations.ts). */
   applyDeclarations(decl: Declarations): Promise<ApplyReport>;
 }
@@ -37,5 +41,5 @@ export function createTenancy(store: Store, opts: { clock?: Clock } = {}): Tenan
     trunks: new TrunkService(store, { clock }),
     sipUsers: new SipUserService(store, { clock }),
   };
-  return { ...t, applyDeclarations: (decl) => applyDeclarations({ store, ...t, now: () => clock.now() }, decl) };
+  return { ...t, acs: new AcsKeyService(store, { clock }), applyDeclarations: (decl) => applyDeclarations({ store, ...t, now: () => clock.now() }, decl) };
 }
