@@ -20,6 +20,8 @@ export interface JournalEntry {
 
 export class CallJournal {
   private chain: Promise<void> = Promise.resolve();
+  /** Set by directTo(): where the call's events go from then on, instead of callbackUrl(). */
+  private directed?: string | null;
   /** Failed writes so far (each also logged). */
   failures = 0;
   lastError?: Error;
@@ -29,13 +31,25 @@ export class CallJournal {
     private readonly logger: Logger,
     /** The application's (or call's) callback URL; null = stored for replay only. */
     private readonly callbackUrl: () => string | null,
+    /** Delivery format (the face whose wire shape the receiver expects); default 'native'. */
+    private format?: string,
   ) {}
+
+  /**
+   * Sends the call's later events to `url` (null: stored only) in `format` — a face that takes
+   * over a call (e.g. an ACS answer carrying its callbackUri) says so here, before the event
+   * that should reach it is recorded. Events already recorded keep their targets.
+   */
+  directTo(url: string | null, format?: string): void {
+    this.directed = url;
+    if (format !== undefined) this.format = format;
+  }
 
   /** Queues one atomic write; resolves when committed, rejects when rolled back. */
   record(entry: JournalEntry): Promise<void> {
     const run = async (): Promise<void> => {
-      const url = entry.callbackUrl ?? this.callbackUrl();
-      const targets = url ? [{ url }] : [];
+      const url = entry.callbackUrl ?? (this.directed !== undefined ? this.directed : this.callbackUrl());
+      const targets = url ? [{ url, ...(this.format !== undefined ? { format: this.format } : {}) }] : [];
       await this.store.transaction(async (tx) => {
         await entry.write?.(tx);
         for (const e of entry.events) await tx.outbox.append(e, targets);

@@ -60,6 +60,8 @@ export interface ExecuteOptions {
   operationContext?: string;
   /** Where this operation's events go instead of the application's callback URL. */
   callbackUrl?: string;
+  /** createCall only: the call's delivery format (a face's formatter name); default 'native'. */
+  callbackFormat?: string;
 }
 
 /** A call as read back: the durable row plus its legs. */
@@ -99,11 +101,11 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     if (this.closing) throw new CallError('CLOSED', 'the call service is closed');
   }
 
-  private async newCall(applicationId: string, direction: 'inbound' | 'outbound', from: Participant, to: Participant, callbackUrl: string | null): Promise<Call> {
+  private async newCall(applicationId: string, direction: 'inbound' | 'outbound', from: Participant, to: Participant, callbackUrl: string | null, format?: string): Promise<Call> {
     const app = await this.store.tenancy.applications.get(applicationId);
     if (!app) throw new CallError('NOT_CONFIGURED', `no application ${applicationId}`);
     const id = randomUUID();
-    const journal = new CallJournal(this.store, this.logger, () => callbackUrl ?? app.callbackUrl);
+    const journal = new CallJournal(this.store, this.logger, () => callbackUrl ?? app.callbackUrl, format);
     const call = new Call({ id, applicationId, direction, from, to, callbackUrl, journal, clock: this.clock, logger: this.logger, buildCdrs });
     this.prefixes.set(id, app.limits.allowedDestinationPrefixes);
     this.live.set(id, call);
@@ -207,7 +209,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       throw new CallError('DESTINATION_NOT_ALLOWED', `calls to ${p.target.number} are not allowed for this application`);
     }
     const from: Participant = p.callerId ?? { kind: 'application', applicationId: app.id };
-    const call = await this.newCall(app.id, 'outbound', from, p.target, p.callbackUrl ?? null);
+    const call = await this.newCall(app.id, 'outbound', from, p.target, p.callbackUrl ?? null, o.callbackFormat);
     const row = call.record();
     await call.journal.record({
       write: async (tx) => { await tx.calls.calls.insert(row); },
