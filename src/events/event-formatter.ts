@@ -10,6 +10,15 @@ export type EventFormatter = (event: DomainEvent) => string;
 export const nativeFormatter: EventFormatter = (e) =>
   JSON.stringify({ id: e.id, type: e.type, applicationId: e.applicationId, callId: e.callId, occurredAt: e.occurredAt, data: e.data });
 
+/**
+ * A face's formatter for webhook delivery. A face may have no equivalent for some events
+ * (ACS has none for 'call.ringing'): null = nothing to send, the delivery counts as done.
+ */
+export type DeliveryFormatter = (event: DomainEvent) => string | null;
+
+/** Extra request headers for each POST of one format (e.g. ACS's Bearer JWT, new per POST). */
+export type DeliveryHeaders = (event: DomainEvent, body: string) => Record<string, string>;
+
 export const DEFAULT_FORMATTERS: Readonly<Record<string, EventFormatter>> = Object.freeze({ native: nativeFormatter });
 
 /**

@@ -19,7 +19,7 @@ export {
   SIGNATURE_HEADER,
   type VerifyOptions,
 } from './signature.ts';
-export { nativeFormatter, nativeBody, DEFAULT_FORMATTERS, type EventFormatter } from './event-formatter.ts';
+export { nativeFormatter, nativeBody, DEFAULT_FORMATTERS, type EventFormatter, type DeliveryFormatter, type DeliveryHeaders } from './event-formatter.ts';
 export {
   EventStreamHub,
   type EventStreamHubOptions,

@@ -28,7 +28,7 @@
 import type { DomainEvent } from '../core/index.ts';
 import { nullLogger, systemClock, type Clock, type Logger, type TimerHandle } from '../lib/index.ts';
 import type { ClaimedDelivery, DeliveryRecord, OutboxRepository } from '../store/index.ts';
-import { DEFAULT_FORMATTERS, nativeBody, nativeFormatter, type EventFormatter } from './event-formatter.ts';
+import { DEFAULT_FORMATTERS, nativeBody, nativeFormatter, type DeliveryFormatter, type DeliveryHeaders, type EventFormatter } from './event-formatter.ts';
 import { DEFAULT_RETRY_POLICY, isRetryable, retryDelay, type RetryPolicy } from './retry-policy.ts';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signatureHeader } from './signature.ts';
 import { WebhookHttpClient, postWithFetch, type WebhookPost } from './webhook-http-client.ts';
@@ -48,7 +48,9 @@ export interface WebhookDeliveryOptions {
   /** Signing secrets per application; default: none (requests go unsigned, logged once per application). */
   secrets?: SecretsProvider;
   /** Body formatters by delivery format; default { native }. Extra entries add to the defaults. */
-  formatters?: Readonly<Record<string, EventFormatter>>;
+  formatters?: Readonly<Record<string, EventFormatter | DeliveryFormatter>>;
+  /** Extra headers per delivery format (added after the standard ones); default none. */
+  formatHeaders?: Readonly<Record<string, DeliveryHeaders>>;
   /** Per-request timeout; default 5000 ms. */
   timeoutMs?: number;
   /** Most requests in flight at once; default 64. */
@@ -105,7 +107,8 @@ export class WebhookDeliveryEngine {
   private readonly logger: Logger;
   private readonly owner: string;
   private readonly secrets: SecretsProvider;
-  private readonly formatters: Readonly<Record<string, EventFormatter>>;
+  private readonly formatters: Readonly<Record<string, EventFormatter | DeliveryFormatter>>;
+  private readonly formatHeaders: Readonly<Record<string, DeliveryHeaders>>;
   private readonly timeoutMs: number;
   private readonly concurrency: number;
   private readonly pollIntervalMs: number;
@@ -141,6 +144,7 @@ export class WebhookDeliveryEngine {
     this.owner = opts.owner ?? 'local';
     this.secrets = opts.secrets ?? (() => []);
     this.formatters = { ...DEFAULT_FORMATTERS, ...opts.formatters };
+    this.formatHeaders = opts.formatHeaders ?? {};
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.concurrency = Math.max(1, opts.concurrency ?? 64);
     this.pollIntervalMs = opts.pollIntervalMs ?? 1000;
@@ -300,7 +304,7 @@ export class WebhookDeliveryEngine {
     const base = { delivery, event: toDomainEvent(event), attempt };
 
     const formatter = this.formatters[delivery.format];
-    let body: string;
+    let body: string | null;
     try {
       if (!formatter) throw new Error(`no formatter named '${delivery.format}'`);
       body = formatter === nativeFormatter && claimed.dataJson !== undefined
@@ -312,8 +316,13 @@ export class WebhookDeliveryEngine {
       this.emit('dead', { ...base, error, durationMs: 0 });
       return;
     }
+    if (body === null) {
+      // The face has no such event: nothing to send, nothing to retry (status 0 = not sent).
+      await this.markDelivered(delivery.id, 0);
+      return;
+    }
 
-    const outcome = await this.post(delivery, body, abort);
+    const outcome = await this.post(delivery, body, abort, base.event);
     if (outcome.aborted) return; // stopping: not an attempt; resent after restart
     const now = this.clock.now();
     const info: AttemptInfo = { ...base, durationMs: now - started };
@@ -344,7 +353,7 @@ export class WebhookDeliveryEngine {
     this.emit('retry', { ...info, nextAttemptAt });
   }
 
-  private async post(delivery: DeliveryRecord, body: string, abort: AbortController): Promise<Outcome> {
+  private async post(delivery: DeliveryRecord, body: string, abort: AbortController, event: DomainEvent): Promise<Outcome> {
     let timedOut = false;
     const timer = this.clock.setTimeout(() => {
       timedOut = true;
@@ -365,6 +374,7 @@ export class WebhookDeliveryEngine {
         this.unsignedWarned.add(delivery.applicationId);
         this.logger.warn({ applicationId: delivery.applicationId }, 'application has no webhook signing secret; sending unsigned webhooks');
       }
+      Object.assign(headers, this.formatHeaders[delivery.format]?.(event, body));
       const res = await this.postFn(delivery.url, headers, body, abort.signal);
       return { status: res.status };
     } catch (err) {
