@@ -67,7 +67,7 @@ export class CdrPublisher {
   async start(): Promise<void> {
     if (this.unsubscribe) return;
     this.unsubscribe = this.store.outbox.onCommitted((events) => {
-      for (const e of events) if (e.type === 'call.ended' && e.callId !== undefined) this.track(this.publish(e.callId));
+      for (const e of events) if (e.type === 'call.ended' && e.callId !== undefined) this.track(this.publish(e.callId, Date.parse(e.occurredAt)));
     });
     await this.sweep();
   }
@@ -84,8 +84,11 @@ export class CdrPublisher {
     return Promise.allSettled([...this.running]).then(() => undefined);
   }
 
-  /** Appends cdr.created for one ended call unless it exists; returns it, or undefined (no CDR / already there). */
-  async publish(callId: string): Promise<StoredEvent | undefined> {
+  /**
+   * Appends cdr.created for one ended call unless it exists; returns it, or undefined (no CDR /
+   * already there). `endedEventAt` is the call.ended event's occurredAt (ms) when known.
+   */
+  async publish(callId: string, endedEventAt?: number): Promise<StoredEvent | undefined> {
     try {
       const call = await this.store.calls.cdrs.get(callId);
       if (!call || call.kind !== 'call') return undefined;
@@ -103,7 +106,7 @@ export class CdrPublisher {
       try {
         stored = await this.store.outbox.append({
           id, type: CDR_EVENT_TYPE, applicationId: call.applicationId, callId,
-          occurredAt: new Date(call.endedAt).toISOString(),
+          occurredAt: new Date(cdrOccurredAt(call.endedAt, this.clock.now(), endedEventAt)).toISOString(),
           data: { cdr: call.record, legs: legs.map((l) => l.record) },
         }, target ? [target] : []);
       } catch (err) {
@@ -160,6 +163,17 @@ export async function cdrTargetOf(store: Store, applicationId: string): Promise<
   const cdrUrl = (app as { cdrUrl?: string | null }).cdrUrl;
   const url = cdrUrl || app.callbackUrl;
   return url ? { url } : undefined;
+}
+
+/**
+ * When cdr.created happened: now (it is created after call.ended committed), never before the
+ * call's end, and strictly after call.ended's own occurredAt (+1 ms when they share a
+ * millisecond). Replay orders by (occurredAt, id) and pages with `afterId`: stamped with the
+ * end time, as before, it sorted before call.ended (whose time is taken a few ms later, after
+ * media stats), so an app replaying after call.ended's id never got its CDR.
+ */
+export function cdrOccurredAt(endedAt: number, now: number, endedEventAt?: number): number {
+  return Math.max(endedAt, now, endedEventAt !== undefined && Number.isFinite(endedEventAt) ? endedEventAt + 1 : 0);
 }
 
 /**
