@@ -37,7 +37,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 async function answered() {
   const dialed: { ch: FakeChannel; ep: FakeMediaEndpoint }[] = [];
   const svc = new CallService({
-    store, clock: new FakeClock(1_700_000_000_000), recordingsDir: join(dir, 'rec'),
+    store, clock: new FakeClock(1_700_000_000_000), recordingsDir: join(dir, 'rec'), homeCountryCode: '49', // +49 targets are domestic (transfers obey the destination policy)
     channelFactory: { async dial(t) { const ch = new FakeChannel(t, NUMBER, 'outbound'); const ep = new FakeMediaEndpoint(); dialed.push({ ch, ep }); return { channel: ch, media: ep }; } },
   });
   const ch = new FakeChannel(CALLER, NUMBER, 'inbound');

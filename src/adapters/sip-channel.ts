@@ -17,7 +17,7 @@ import { parseDtmfRelay } from './dtmf-relay.ts';
 import type { SdpMedia } from './sdp-media.ts';
 
 /** RFC 3261 §21: how core's reject reasons go on the wire. */
-export const REJECT_STATUS: Record<RejectReason, number> = { busy: 486, forbidden: 403, none: 480, decline: 603, 'no-answer': 480 };
+export const REJECT_STATUS: Record<RejectReason, number> = { busy: 486, forbidden: 403, none: 480, decline: 603, 'no-answer': 480, unavailable: 503 };
 
 /** How long refer() waits for the final NOTIFY after the 202; default of SipChannelOptions.referTimeoutMs. */
 const REFER_TIMEOUT_MS = 32_000;

@@ -43,6 +43,7 @@ export const ERROR_CATALOG = {
   CALL_INVALID_STATE: { status: 409, message: 'The call is not in a state that allows this.' },
   RECORDING_NOT_READY: { status: 409, message: 'The recording is not finished (or failed), so it has no content yet.' },
   DESTINATION_NOT_ALLOWED: { status: 403, message: 'This application may not call this destination.' },
+  CALL_LIMIT_EXCEEDED: { status: 429, message: 'The application has as many calls up as its maxConcurrentCalls allows.' },
   NOT_CONFIGURED: { status: 501, message: 'This node is not configured for this (e.g. no outbound channel or speech engine).' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range is outside the content.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -13,7 +13,7 @@ export {
   UniqueViolationError, isUniqueViolation, tenancyRepositories,
   type TenancyRepositories, type ApplicationPatch, type NumberPatch, type TrunkPatch, type SipUserPatch,
   type ApplicationsTable, type ApiKeysTable, type NumbersTable, type TrunksTable, type SipUsersTable,
-  type ApplicationLimits, type ApplicationRecord, type ApiKeyRecord, type ApiKeySource, type NumberKind,
+  type ApplicationLimits, type ApplicationCallHandling, type WebhookFallback, type ApplicationRecord, type ApiKeyRecord, type ApiKeySource, type NumberKind,
   type NumberTargetType, type NumberRecord, type TrunkTransport, type CallerIdRule, type TrunkRecord,
   type SipUserRecord, type OwnerFilter,
 } from './tenancy/index.ts';

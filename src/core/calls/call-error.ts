@@ -11,6 +11,10 @@ export type CallErrorCode =
   | 'LEG_NOT_FOUND'
   | 'INVALID_STATE'
   | 'DESTINATION_NOT_ALLOWED'
+  /** The application's maxConcurrentCalls is reached. */
+  | 'CALL_LIMIT_EXCEEDED'
+  /** The application's callsPerSecond is spent for now. */
+  | 'RATE_LIMITED'
   | 'NOT_CONFIGURED'
   | 'CLOSED';
 

@@ -2,12 +2,24 @@
 // read calls. Every method takes the principal; another application's call does not exist
 // for it (CALL_NOT_FOUND).
 //
+// Admission and what happens when the application does not act (docs/calls.md "Limits" and
+// "When the application does not answer"):
+// - limits: maxConcurrentCalls and callsPerSecond per application (CallLimiter) refuse an
+//   inbound call with the application's limitStatus (default 503) and an outbound one with
+//   CALL_LIMIT_EXCEEDED / RATE_LIMITED; every outbound leg (createCall, transfer, fallback)
+//   passes the destination policy (default: no international).
+// - an inbound call nobody answered within the application's unansweredTimeoutMs (default the
+//   node's, 30 s) is rejected with its unansweredStatus (default 480).
+// - when the application's webhooks fail (attachWebhookHealth: 'failing', or the call's own
+//   call.incoming delivery failing, see webhookDeliveryFailed) its unanswered inbound calls
+//   get the application's webhookFallback: hang up, apology then hang up, or transfer.
+//
 // Close cascade: close() refuses new calls (CLOSED), closes every live call (each ends with
 // reason 'shutdown', its CDR written), then emits 'closed'.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { nullLogger, systemClock, type Clock, type Logger, type TimerHandle } from '../../lib/index.ts';
-import type { CallListQuery, CallRecord, LegRecord, Store } from '../../store/index.ts';
+import type { ApplicationRecord, CallListQuery, CallRecord, LegRecord, Store } from '../../store/index.ts';
 import { buildCdrs } from '../cdr/cdr-builder.ts';
 import { createCall as createCallOp } from '../operations/create-call.ts';
 import type { DialLeg } from '../operations/dial.ts';
@@ -15,8 +27,10 @@ import { Operation, type OperationEnv, type OperationInfo } from '../operations/
 import { OPERATIONS } from '../operations/registry.ts';
 import { asParams } from '../operations/validate.ts';
 import type { Channel, ChannelFactory, MediaEndpoint, MixerFactory, Participant, Recognizer, RejectReason, Synthesizer } from '../ports/index.ts';
-import { isDestinationAllowed, type Principal } from '../tenancy/index.ts';
+import { ADMIN, isDestinationAllowed, type Principal } from '../tenancy/index.ts';
 import { Call } from './call.ts';
+import { resolveCallHandling, type ResolvedCallHandling } from './call-handling.ts';
+import { CallLimiter } from './call-limiter.ts';
 import { CallError } from './call-error.ts';
 import { CallJournal } from './call-journal.ts';
 import { isUnanswered } from './call-state.ts';
@@ -40,9 +54,9 @@ export interface CallServiceOptions {
   mixerFactory?: MixerFactory;
   /** Home country code without '+' for the destination policy; default none (all E.164 is international). */
   homeCountryCode?: string;
-  /** Reject an inbound call nobody answered after this long; default 30000 ms. */
+  /** Reject an inbound call nobody answered after this long, unless its application says otherwise; default 30000 ms. */
   unansweredTimeoutMs?: number;
-  /** How to reject it; default 'none' (the adapter sends 480). */
+  /** How to reject it, unless its application says otherwise; default 'none' (the adapter sends 480). */
   unansweredReject?: RejectReason;
   /** Send 180 Ringing as soon as a call comes in; default true. */
   autoRing?: boolean;
@@ -69,17 +83,33 @@ export interface CallView extends CallRecord {
   legs: LegRecord[];
 }
 
+/**
+ * What CallService needs to know about an application's webhooks (implemented by
+ * events/WebhookHealth): whether they are failing now, and when they start to.
+ */
+export interface WebhookHealthSignal {
+  isFailing(applicationId: string): boolean;
+  on(event: 'failing', listener: (info: { applicationId: string }) => void): () => void;
+}
+
 export interface CallServiceEvents {
   /** A call came in (after call.incoming was committed). */
   incoming: [Call];
+  /** The webhook fallback started on a call (action: hangup | apology | transfer). */
+  fallback: [Call, { action: string; reason: string }];
   closed: [];
 }
 
 export class CallService extends EventEmitter<CallServiceEvents> {
   private readonly live = new Map<string, Call>();
   private readonly ops = new Map<string, Operation>();
-  /** Each live call's application's allowed international prefixes. */
-  private readonly prefixes = new Map<string, readonly string[]>();
+  /** Each live call's application's allowed international prefixes and call handling. */
+  private readonly policies = new Map<string, { prefixes: readonly string[]; handling: ResolvedCallHandling }>();
+  /** Calls the webhook fallback was applied to (once per call). */
+  private readonly fellBack = new Set<string>();
+  private readonly limiter: CallLimiter;
+  private detachHealth?: () => void;
+  private health?: WebhookHealthSignal;
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -90,6 +120,60 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     this.store = opts.store;
     this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger ?? nullLogger;
+    this.limiter = new CallLimiter(this.clock);
+  }
+
+  /**
+   * Follows an application's webhook health: while it is failing, new inbound calls of it get
+   * its fallback at once, and when it starts failing its unanswered inbound calls get it.
+   * Replaces an earlier signal.
+   */
+  attachWebhookHealth(signal: WebhookHealthSignal): void {
+    this.detachHealth?.();
+    this.health = signal;
+    this.detachHealth = signal.on('failing', ({ applicationId }) => {
+      for (const call of this.live.values()) {
+        if (call.applicationId === applicationId) this.fallbackIfWaiting(call, 'webhooks-failing');
+      }
+    });
+  }
+
+  /**
+   * A webhook delivery failed (an attempt, retryable or not). When it carried a call's
+   * call.incoming, the application cannot have heard of the call: the fallback runs now
+   * instead of after the no-answer timeout.
+   */
+  webhookDeliveryFailed(info: { callId?: string; eventType: string }): void {
+    if (info.eventType !== 'call.incoming' || !info.callId) return;
+    const call = this.live.get(info.callId);
+    if (call) this.fallbackIfWaiting(call, 'incoming-delivery-failed');
+  }
+
+  /** Live calls of one application in this process. */
+  liveCountOf(applicationId: string): number {
+    let n = 0;
+    for (const c of this.live.values()) if (c.applicationId === applicationId && c.state !== 'ended') n++;
+    return n;
+  }
+
+  private handlingOf(app: ApplicationRecord): ResolvedCallHandling {
+    return resolveCallHandling(app.callHandling, {
+      unansweredTimeoutMs: this.opts.unansweredTimeoutMs ?? 30_000,
+      unansweredReject: this.opts.unansweredReject ?? 'none',
+    });
+  }
+
+  private async loadApp(applicationId: string): Promise<ApplicationRecord> {
+    const app = await this.store.tenancy.applications.get(applicationId);
+    if (!app) throw new CallError('NOT_CONFIGURED', `no application ${applicationId}`);
+    return app;
+  }
+
+  /** DESTINATION_NOT_ALLOWED unless the call's application may dial `target` (destination-policy.ts). */
+  private assertDestination(prefixes: readonly string[], target: Participant): void {
+    if (target.kind === 'phone' && !isDestinationAllowed(target.number, prefixes, this.opts.homeCountryCode)) {
+      throw new CallError('DESTINATION_NOT_ALLOWED', `calls to ${target.number} are not allowed for this application`);
+    }
   }
 
   /** Live calls in this process. */
@@ -101,58 +185,132 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     if (this.closing) throw new CallError('CLOSED', 'the call service is closed');
   }
 
-  private async newCall(applicationId: string, direction: 'inbound' | 'outbound', from: Participant, to: Participant, callbackUrl: string | null, format?: string): Promise<Call> {
-    const app = await this.store.tenancy.applications.get(applicationId);
-    if (!app) throw new CallError('NOT_CONFIGURED', `no application ${applicationId}`);
+  /** Synchronous on purpose: admission (CallLimiter) and live.set must happen in one tick. */
+  private newCall(app: ApplicationRecord, direction: 'inbound' | 'outbound', from: Participant, to: Participant, callbackUrl: string | null, format?: string): Call {
     const id = randomUUID();
     const journal = new CallJournal(this.store, this.logger, () => callbackUrl ?? app.callbackUrl, format);
-    const call = new Call({ id, applicationId, direction, from, to, callbackUrl, journal, clock: this.clock, logger: this.logger, buildCdrs });
-    this.prefixes.set(id, app.limits.allowedDestinationPrefixes);
+    const call = new Call({ id, applicationId: app.id, direction, from, to, callbackUrl, journal, clock: this.clock, logger: this.logger, buildCdrs });
+    this.policies.set(id, { prefixes: app.limits.allowedDestinationPrefixes, handling: this.handlingOf(app) });
     this.live.set(id, call);
     call.once('ended', () => {
-      void call.journal.settled().then(() => { this.live.delete(id); this.prefixes.delete(id); });
+      void call.journal.settled().then(() => { this.forget(id); });
     });
     return call;
+  }
+
+  private forget(id: string): void {
+    this.live.delete(id);
+    this.policies.delete(id);
+    this.fellBack.delete(id);
   }
 
   /** Takes an incoming call (from an adapter); journals call.incoming and starts the no-answer timer. */
   async incoming(channel: Channel, media: MediaEndpoint, info: IncomingInfo): Promise<Call> {
     this.assertOpen();
-    const call = await this.newCall(info.applicationId, 'inbound', info.from, info.to, null);
+    const app = await this.loadApp(info.applicationId);
+    const admission = this.limiter.admit(app.id, this.liveCountOf(app.id), app.limits);
+    const call = this.newCall(app, 'inbound', info.from, info.to, null);
+    const handling = this.policies.get(call.id)!.handling;
     const leg = new Leg(randomUUID(), call.id, info.from, 'caller', 'inbound', channel, media, this.clock.now());
     const row = call.record();
     await call.addLeg(leg, {
       before: async (tx) => { await tx.calls.calls.insert(row); },
-      events: [call.event('call.incoming', { from: info.from, to: info.to, legId: leg.id })],
+      // A refused call is recorded (row, CDR, call.ended) but never offered to the application.
+      events: admission.ok ? [call.event('call.incoming', { from: info.from, to: info.to, legId: leg.id })] : [],
     }).catch(async (err: unknown) => {
-      this.live.delete(call.id);
+      this.forget(call.id);
       await Promise.allSettled([channel.reject('none'), media.close()]);
       throw err;
     });
-    this.armUnanswered(call, leg);
+    if (!admission.ok) {
+      const reason = admission.limit === 'concurrent' ? 'concurrent-call-limit' : 'call-rate-limit';
+      this.logger.info({ callId: call.id, applicationId: app.id, limit: admission.limit }, 'inbound call refused by a limit');
+      await this.rejectUnanswered(call, leg, handling.limitReject, reason);
+      return call;
+    }
+    this.armUnanswered(call, leg, handling);
     if (this.opts.autoRing ?? true) {
       await channel.ring().then(() => call.state === 'incoming' && leg.transition('ringing', this.clock.now()) ? call.transition('ringing', 'call.ringing', { legId: leg.id }) : undefined)
         .catch((err: unknown) => this.logger.warn({ callId: call.id, err: String(err) }, 'could not send ringing'));
     }
     this.emit('incoming', call);
+    if (this.health?.isFailing(app.id)) this.fallbackIfWaiting(call, 'webhooks-failing');
     return call;
   }
 
-  private armUnanswered(call: Call, leg: Leg): void {
+  /** Refuses an unanswered inbound call; the CDR says `reason` (by system) and the status sent. */
+  private async rejectUnanswered(call: Call, leg: Leg, how: RejectReason, reason: string): Promise<void> {
+    call.expectEnd({ by: 'system', reason });
+    await leg.channel.reject(how).catch(() => {});
+    await call.end({ by: 'system', reason, ...(leg.hangup?.sipStatus !== undefined ? { sipStatus: leg.hangup.sipStatus } : {}) });
+  }
+
+  private armUnanswered(call: Call, leg: Leg, handling: ResolvedCallHandling): void {
     let timer: TimerHandle | undefined = this.clock.setTimeout(() => {
       timer = undefined;
       if (!isUnanswered(call.state)) return;
-      call.expectEnd({ by: 'system', reason: 'no-answer' });
-      void leg.channel.reject(this.opts.unansweredReject ?? 'none').catch(() => {})
-        .then(() => call.end({ by: 'system', reason: 'no-answer', ...(leg.hangup?.sipStatus !== undefined ? { sipStatus: leg.hangup.sipStatus } : {}) }));
-    }, this.opts.unansweredTimeoutMs ?? 30_000);
+      void this.rejectUnanswered(call, leg, handling.unansweredReject, 'no-answer');
+    }, handling.unansweredTimeoutMs);
     call.on('state', ({ to }) => {
       if (!isUnanswered(to)) timer?.cancel();
     });
   }
 
+  /**
+   * The application's webhook fallback, once per call, for an inbound call nobody answered yet
+   * (an answered call is the application's: it may be driving it through the API).
+   */
+  private fallbackIfWaiting(call: Call, reason: string): void {
+    if (call.direction !== 'inbound' || !isUnanswered(call.state) || this.fellBack.has(call.id)) return;
+    const policy = this.policies.get(call.id);
+    const leg = call.primaryLeg;
+    if (!policy || !leg) return;
+    this.fellBack.add(call.id);
+    const f = policy.handling.webhookFallback;
+    this.logger.warn({ callId: call.id, applicationId: call.applicationId, action: f.action, reason }, 'webhooks failing: applying the fallback');
+    this.emit('fallback', call, { action: f.action, reason });
+    void (async () => {
+      await call.journal.record({ events: [call.event('call.fallback', { action: f.action, reason })] }).catch(() => {});
+      if (f.action === 'hangup') return this.rejectUnanswered(call, leg, policy.handling.unansweredReject, 'webhook-failure');
+      const answered = await this.runSystem(call, 'answer', {});
+      if (answered.code >= 300) return;
+      if (f.action === 'apology') {
+        await this.runSystem(call, 'play', { sources: [{ kind: 'tts', text: f.text }] });
+        await this.runSystem(call, 'hangup', {});
+        return;
+      }
+      const target = fallbackTarget(f.target);
+      const t = target ? await this.runSystem(call, 'transferBlind', { target }) : { code: 400 };
+      if (t.code >= 300) await this.runSystem(call, 'hangup', {});
+    })().catch((err: unknown) => {
+      this.logger.error({ callId: call.id, err: String(err) }, 'webhook fallback failed; ending the call');
+      void call.end({ by: 'system', reason: 'webhook-failure' });
+    });
+  }
+
+  /** Runs an operation on the node's behalf (no principal check) and waits for its result. */
+  private async runSystem(call: Call, name: string, params: Record<string, unknown>): Promise<{ code: number }> {
+    if (call.state === 'ending' || call.state === 'ended') return { code: 410 };
+    const def = OPERATIONS.get(name)!;
+    const p = def.validate(asParams(params), call);
+    this.assertDialAllowed(call, name, p);
+    const op = await this.start(call, name, params, { principal: ADMIN }, p);
+    return op.done;
+  }
+
+  /** Operations that dial a new leg pass the destination policy before they start. */
+  private assertDialAllowed(call: Call, name: string, p: unknown): void {
+    if (name === 'createCall') return; // checked in createCall, against the application itself
+    const target = (p as { target?: unknown } | null)?.target;
+    if (target && typeof target === 'object' && 'kind' in target) {
+      this.assertDestination(this.policies.get(call.id)?.prefixes ?? [], target as Participant);
+    }
+  }
+
   private env(call: Call): OperationEnv {
     const dialLeg: DialLeg = async (c, target, o) => {
+      // Every outbound leg, whichever operation places it, obeys the destination policy.
+      this.assertDestination(this.policies.get(c.id)?.prefixes ?? [], target);
       const f = this.opts.channelFactory;
       if (!f) throw new CallError('NOT_CONFIGURED', 'no channel factory is configured for outbound legs');
       const { channel, media } = await f.dial(target, { ...(o.callerId ? { callerId: o.callerId } : {}), ...(o.ringTimeoutMs ? { ringTimeoutMs: o.ringTimeoutMs } : {}) });
@@ -162,7 +320,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     };
     return {
       clock: this.clock, newId: randomUUID, recordingsDir: this.opts.recordingsDir, dialLeg,
-      allowedDestinationPrefixes: this.prefixes.get(call.id) ?? [],
+      allowedDestinationPrefixes: this.policies.get(call.id)?.prefixes ?? [],
       ...(this.opts.synthesizer ? { synthesizer: this.opts.synthesizer } : {}),
       ...(this.opts.recognizer ? { recognizer: this.opts.recognizer } : {}),
       ...(this.opts.channelFactory ? { channelFactory: this.opts.channelFactory } : {}),
@@ -195,6 +353,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     if (!def || def.name === 'createCall') throw new CallError('UNKNOWN_OPERATION', `no operation ${operationName}`);
     if (call.state === 'ending' || call.state === 'ended') throw new CallError('INVALID_STATE', `call ${callId} has ended`);
     const p = def.validate(asParams(params), call);
+    this.assertDialAllowed(call, operationName, p);
     return this.start(call, operationName, params, o, p);
   }
 
@@ -203,19 +362,23 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     this.assertOpen();
     if (o.principal.kind !== 'application') throw new CallError('VALIDATION_FAILED', 'an outbound call belongs to an application: use its key', [{ path: '', message: 'needs an application principal' }]);
     const p = createCallOp.validate(asParams(params), undefined as never);
-    const app = await this.store.tenancy.applications.get(o.principal.applicationId);
-    if (!app) throw new CallError('NOT_CONFIGURED', `no application ${o.principal.applicationId}`);
-    if (p.target.kind === 'phone' && !isDestinationAllowed(p.target.number, app.limits.allowedDestinationPrefixes, this.opts.homeCountryCode)) {
-      throw new CallError('DESTINATION_NOT_ALLOWED', `calls to ${p.target.number} are not allowed for this application`);
+    const app = await this.loadApp(o.principal.applicationId);
+    this.assertDestination(app.limits.allowedDestinationPrefixes, p.target);
+    this.assertOpen();
+    const admission = this.limiter.admit(app.id, this.liveCountOf(app.id), app.limits);
+    if (!admission.ok) {
+      throw admission.limit === 'concurrent'
+        ? new CallError('CALL_LIMIT_EXCEEDED', `application ${app.id} already has ${app.limits.maxConcurrentCalls} calls up (maxConcurrentCalls)`)
+        : new CallError('RATE_LIMITED', `application ${app.id} may start ${app.limits.callsPerSecond} calls per second (callsPerSecond)`);
     }
     const from: Participant = p.callerId ?? { kind: 'application', applicationId: app.id };
-    const call = await this.newCall(app.id, 'outbound', from, p.target, p.callbackUrl ?? null, o.callbackFormat);
+    const call = this.newCall(app, 'outbound', from, p.target, p.callbackUrl ?? null, o.callbackFormat);
     const row = call.record();
     await call.journal.record({
       write: async (tx) => { await tx.calls.calls.insert(row); },
       events: [call.event('call.created', { from, to: p.target, ...(o.operationContext !== undefined ? { operationContext: o.operationContext } : {}) })],
     }).catch((err: unknown) => {
-      this.live.delete(call.id);
+      this.forget(call.id);
       throw err;
     });
     const operation = await this.start(call, 'createCall', params, o, p);
@@ -257,8 +420,16 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.detachHealth?.();
     await Promise.allSettled([...this.live.values()].map((c) => c.close()));
     this.live.clear();
     this.emit('closed');
   }
+}
+
+/** The fallback's transfer target as a participant: E.164 → phone, sip(s): URI → SIP. */
+function fallbackTarget(t: string): Participant | undefined {
+  if (/^\+[1-9]\d{1,14}$/.test(t)) return { kind: 'phone', number: t };
+  if (/^sips?:[^\s@]+@\S+$/.test(t)) return { kind: 'sip', uri: t };
+  return undefined;
 }

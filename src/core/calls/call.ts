@@ -238,6 +238,9 @@ export class Call extends EventEmitter<CallEvents> {
       // A two-party bridge without its other half is nobody's call: hang up the survivor.
       peer.bridgedTo = undefined;
       leg.bridgedTo = undefined;
+      // When the survivor was the last party, the call ends because of this hangup: the CDR
+      // and call.ended say who left and why, not our consequential 'peer-hangup' BYE.
+      if (this.liveLegs().every((l) => l === peer)) this.expectedEnd ??= { by: info.by, reason: info.reason };
       void peer.channel.hangup('peer-hangup').catch(() => {});
     }
     const live = this.liveLegs();

@@ -1,5 +1,7 @@
 // The call model: calls, legs, their state machines, the CallService faces use, and errors.
-export { CallService, type CallServiceOptions, type CallServiceEvents, type IncomingInfo, type ExecuteOptions, type CallView } from './call-service.ts';
+export { CallService, type CallServiceOptions, type CallServiceEvents, type IncomingInfo, type ExecuteOptions, type CallView, type WebhookHealthSignal } from './call-service.ts';
+export { CallLimiter, type Admission } from './call-limiter.ts';
+export { resolveCallHandling, UNANSWERED_STATUSES, LIMIT_STATUSES, type ResolvedCallHandling } from './call-handling.ts';
 export { Call, type CallEvents, type CallInit, type TtsUsage, type RunningOperation } from './call.ts';
 export { Leg, type LegEvents, type LegRole, type LegTimes } from './leg.ts';
 export { CallError, type CallErrorCode } from './call-error.ts';

@@ -18,8 +18,8 @@ export interface HangupInfo {
   sipStatus?: number;
 }
 
-/** How to refuse a call: mapped by the adapter onto SIP (busy 486, forbidden 403, none 480 / decline 603). */
-export type RejectReason = 'busy' | 'forbidden' | 'none' | 'decline' | 'no-answer';
+/** How to refuse a call: mapped by the adapter onto SIP (busy 486, forbidden 403, none 480 / decline 603, unavailable 503). */
+export type RejectReason = 'busy' | 'forbidden' | 'none' | 'decline' | 'no-answer' | 'unavailable';
 
 /** What a REFER to this channel's peer came to. */
 export interface ReferOutcome {

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Channel, ChannelEvents, HangupInfo, Participant, ReferOutcome, RejectReason } from '../ports/index.ts';
 
-const REJECT_STATUS: Record<RejectReason, number> = { busy: 486, forbidden: 403, none: 480, decline: 603, 'no-answer': 480 };
+const REJECT_STATUS: Record<RejectReason, number> = { busy: 486, forbidden: 403, none: 480, decline: 603, 'no-answer': 480, unavailable: 503 };
 
 export class FakeChannel extends EventEmitter<ChannelEvents> implements Channel {
   private static next = 1;

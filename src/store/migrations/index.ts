@@ -7,6 +7,7 @@ import { m0002Tenancy } from './0002-tenancy.ts';
 import { m0003Outbox } from './0003-outbox.ts';
 import { m0004Idempotency } from './0004-idempotency.ts';
 import { m0005Calls } from './0005-calls.ts';
+import { m0006CallHandling } from './0006-call-handling.ts';
 import { m0007AcsKeys } from './0007-acs-keys.ts';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -15,5 +16,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0003_outbox': m0003Outbox,
   '0004_idempotency': m0004Idempotency,
   '0005_calls': m0005Calls,
+  '0006_call_handling': m0006CallHandling,
   '0007_acs_keys': m0007AcsKeys,
 });

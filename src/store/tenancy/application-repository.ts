@@ -3,7 +3,7 @@
 // numbers, trunks and SIP users (foreign keys, enforced on SQLite by PRAGMA foreign_keys).
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Schema } from '../schema.ts';
-import type { ApplicationLimits, ApplicationRecord } from './records.ts';
+import type { ApplicationCallHandling, ApplicationLimits, ApplicationRecord } from './records.ts';
 import type { ApplicationsTable } from './tables.ts';
 import { mapUnique, parseJsonColumn } from './unique-violation.ts';
 
@@ -15,6 +15,8 @@ export interface ApplicationPatch {
   callbackUrl?: string | null;
   webhookSecrets?: string[];
   limits?: Partial<ApplicationLimits>;
+  /** Replaces the whole call-handling object; null clears it. */
+  callHandling?: ApplicationCallHandling | null;
   updatedAt: number;
 }
 
@@ -57,6 +59,7 @@ export class ApplicationRepository {
     if (l?.callsPerSecond !== undefined) set.calls_per_second = l.callsPerSecond;
     if (l?.allowedDestinationPrefixes !== undefined) set.allowed_destination_prefixes = JSON.stringify(l.allowedDestinationPrefixes);
     if (l?.recordingRetentionDays !== undefined) set.recording_retention_days = l.recordingRetentionDays;
+    if (patch.callHandling !== undefined) set.call_handling = patch.callHandling === null ? null : JSON.stringify(patch.callHandling);
     const r = await mapUnique('applications', () =>
       this.db.updateTable('applications').set(set).where('id', '=', id).executeTakeFirst());
     if (Number(r.numUpdatedRows) === 0) return undefined;
@@ -81,6 +84,7 @@ function toRow(a: ApplicationRecord): Insertable<ApplicationsTable> {
     calls_per_second: a.limits.callsPerSecond,
     allowed_destination_prefixes: JSON.stringify(a.limits.allowedDestinationPrefixes),
     recording_retention_days: a.limits.recordingRetentionDays,
+    call_handling: a.callHandling ? JSON.stringify(a.callHandling) : null,
     created_at: a.createdAt,
     updated_at: a.updatedAt,
   };
@@ -98,6 +102,7 @@ function fromRow(r: Row): ApplicationRecord {
       allowedDestinationPrefixes: parseJsonColumn<string[]>('applications', r.id, 'allowed_destination_prefixes', r.allowed_destination_prefixes),
       recordingRetentionDays: r.recording_retention_days === null ? null : Number(r.recording_retention_days),
     },
+    ...(r.call_handling ? { callHandling: parseJsonColumn<ApplicationCallHandling>('applications', r.id, 'call_handling', r.call_handling) } : {}),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };

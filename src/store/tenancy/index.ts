@@ -2,7 +2,7 @@
 // the store's index.ts; other layers import them from there.
 export type { ApplicationsTable, ApiKeysTable, NumbersTable, TrunksTable, SipUsersTable } from './tables.ts';
 export type {
-  ApplicationLimits, ApplicationRecord, ApiKeyRecord, ApiKeySource, NumberKind, NumberTargetType, NumberRecord,
+  ApplicationLimits, ApplicationCallHandling, WebhookFallback, ApplicationRecord, ApiKeyRecord, ApiKeySource, NumberKind, NumberTargetType, NumberRecord,
   TrunkTransport, CallerIdRule, TrunkRecord, SipUserRecord, OwnerFilter,
 } from './records.ts';
 export { ApplicationRepository, type ApplicationPatch } from './application-repository.ts';

@@ -12,6 +12,31 @@ export interface ApplicationLimits {
   recordingRetentionDays: number | null;
 }
 
+/**
+ * What the node does with an application's calls when the application does not (migration
+ * 0006). Every field is optional; absent = the default named on it. SIP statuses are the
+ * operator-facing vocabulary here; core maps them onto its reject reasons.
+ */
+export interface ApplicationCallHandling {
+  /** Reject an inbound call nobody answered after this long; default the node's (30000 ms). */
+  unansweredTimeoutMs?: number;
+  /** Status of that rejection: 480, 486 or 603; default 480. */
+  unansweredStatus?: number;
+  /** Status when a limit (concurrent calls, calls per second) refuses an inbound call: 486 or 503; default 503. */
+  limitStatus?: number;
+  /** When the application's webhooks fail; default { action: 'hangup' }. */
+  webhookFallback?: WebhookFallback;
+}
+
+/** The webhook-failure fallback: reject, or answer and play an apology, or transfer. */
+export type WebhookFallback =
+  /** Reject the unanswered call with unansweredStatus. */
+  | { action: 'hangup' }
+  /** Answer, say `text` (TTS), hang up. */
+  | { action: 'apology'; text: string }
+  /** Answer and transfer blind to `target` (E.164 number or SIP URI; destination policy applies). */
+  | { action: 'transfer'; target: string };
+
 export interface ApplicationRecord {
   id: string;
   name: string;
@@ -19,6 +44,8 @@ export interface ApplicationRecord {
   /** Active signing secrets, current first (one or two). */
   webhookSecrets: string[];
   limits: ApplicationLimits;
+  /** Unanswered-call, limit and webhook-fallback behaviour; absent = every default. */
+  callHandling?: ApplicationCallHandling;
   createdAt: number;
   updatedAt: number;
 }

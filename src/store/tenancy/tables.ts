@@ -1,5 +1,6 @@
 // Kysely table types of the tenancy tables (migration 0002). Conventions as in ../schema.ts:
 // ms timestamps in bigint, JSON in text, booleans as integer 0/1 (portable to SQLite).
+import type { ColumnType } from 'kysely';
 
 /** An application (tenant): whoever holds one of its API keys drives its calls. */
 export interface ApplicationsTable {
@@ -18,6 +19,8 @@ export interface ApplicationsTable {
   calls_per_second: number | null;
   /** JSON array of E.164 prefixes ("+44", "+1") allowed beyond the home country. */
   allowed_destination_prefixes: string;
+  /** JSON ApplicationCallHandling (migration 0006); null = every default. */
+  call_handling: ColumnType<string | null, string | null | undefined, string | null>;
   /** null = keep recordings forever. */
   recording_retention_days: number | null;
   created_at: number;
