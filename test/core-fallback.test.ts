@@ -50,8 +50,8 @@ class FakeHealth implements WebhookHealthSignal {
 }
 
 const synthesizer: Synthesizer = {
-  async synthesize(req) { return { path: '/dev/null', cached: false, characters: (req.text ?? '').length }; },
-} as unknown as Synthesizer;
+  async synthesize() { return { rate: 8000, samples: new Int16Array(160), cached: false }; },
+};
 
 function setup() {
   const clock = new FakeClock(1_700_000_000_000);

@@ -174,6 +174,16 @@ export function createEventsService(ctx: ServiceContext): EventsService {
     cdrs,
     async start() {
       ctx.metrics.setWebhookQueueDepthProvider(() => ctx.store.outbox.countPending());
+      // Core applies each application's webhook fallback (docs/calls.md): it follows the
+      // failing signal, and hears at once when a call's own call.incoming could not be delivered.
+      if (ctx.calls) {
+        const calls = ctx.calls;
+        calls.attachWebhookHealth(health);
+        const onFailed = (i: { event: { callId?: string; type: string } }): void =>
+          calls.webhookDeliveryFailed({ eventType: i.event.type, ...(i.event.callId ? { callId: i.event.callId } : {}) });
+        engine.on('retry', onFailed);
+        engine.on('dead', onFailed);
+      }
       await engine.start();
       await cdrs.start();
       httpServer?.on('upgrade', onUpgrade);
