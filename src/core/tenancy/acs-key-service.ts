@@ -62,6 +62,11 @@ export class AcsKeyService {
     return all.filter((k) => k.revokedAt === null).reverse().map((k) => k.key);
   }
 
+  /** Every application's active keys: a signed request names no application, its key does. */
+  async allActiveKeys(): Promise<{ applicationId: string; key: string }[]> {
+    return this.store.tenancy.acs.listAllActiveKeys();
+  }
+
   async incomingCallUrl(applicationId: string): Promise<string | null> {
     return this.store.tenancy.acs.getIncomingCallUrl(applicationId);
   }

@@ -31,6 +31,12 @@ export class AcsRepository {
     }));
   }
 
+  /** Every active key of every application (the face matches a signature against them). */
+  async listAllActiveKeys(): Promise<{ applicationId: string; key: string }[]> {
+    const rows = await this.db.selectFrom('acs_access_keys').select(['application_id', 'key']).where('revoked_at', 'is', null).execute();
+    return rows.map((r) => ({ applicationId: r.application_id, key: r.key }));
+  }
+
   /** true when the key was active. */
   async revokeKey(applicationId: string, id: string, at: number): Promise<boolean> {
     const r = await this.db.updateTable('acs_access_keys').set({ revoked_at: at })

@@ -1,0 +1,9 @@
+// The ACS Call Automation face (docs/faces/acs.md): routes, HMAC auth, callback formatter,
+// callback JWTs, IncomingCall via Event Grid. The server mounts it (src/server/acs-wiring.ts).
+export { registerAcsFace, type AcsFaceOptions } from './acs-face.ts';
+export { acsFormatter, ACS_FORMAT, resultInformation, serverCallIdOf } from './callback-events.ts';
+export { CallbackJwtSigner, type CallbackJwtOptions } from './callback-jwt.ts';
+export { IncomingCallContexts } from './incoming-call-context.ts';
+export { incomingCallEvent, postEventGrid, validateSubscription } from './incoming-call.ts';
+export { verifyHmac, computeHmacSignature, contentHash, type HmacFailure } from './hmac-auth.ts';
+export { toParticipant, toIdentifier, toneChar, toneName } from './identifiers.ts';
