@@ -25,6 +25,7 @@ import {
   CdrPublisher, EventStreamHub, WebhookDeliveryEngine, WebhookHealth,
   type SecretsProvider, type StreamCatchUp, type StreamFilter,
 } from '../events/index.ts';
+import { acsDelivery } from './acs-wiring.ts';
 import { apiKeyAuth, errorBody, HttpError, type ErrorCode } from '../http/index.ts';
 import type { Logger } from '../lib/index.ts';
 import type { OutboxRepository, Store } from '../store/index.ts';
@@ -68,6 +69,7 @@ export function createEventsService(ctx: ServiceContext): EventsService {
     clock: ctx.clock,
     logger,
     secrets: applicationSecrets(ctx.store, () => ctx.clock.now()),
+    ...acsDelivery(ctx.http, ctx.config.publicHost),
   });
   const hub = new EventStreamHub({ outbox: ctx.store.outbox });
   const health = new WebhookHealth(engine);

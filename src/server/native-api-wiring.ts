@@ -83,6 +83,21 @@ export function mountNativeApi(http: FastifyInstance, adminKey: string, tenancy:
 /** Hands the node's CallService to the native API mounted on `http` (call once it exists). */
 export function provideCallService(http: FastifyInstance, calls: CallService): void {
   callsOf.set(http, calls);
+  for (const fn of callServiceListeners.get(http) ?? []) fn(calls);
+}
+
+const callServiceListeners = new WeakMap<FastifyInstance, ((calls: CallService) => void)[]>();
+
+/** Runs `fn` once the node's CallService is handed over (other faces: src/server/acs-wiring.ts). */
+export function onCallService(http: FastifyInstance, fn: (calls: CallService) => void): void {
+  const c = callsOf.get(http);
+  if (c) return fn(c);
+  callServiceListeners.set(http, [...(callServiceListeners.get(http) ?? []), fn]);
+}
+
+/** The opened store behind a Tenancy built by startTenancy (for wiring other faces). */
+export function nodeStoreOf(tenancy: Tenancy): Store | undefined {
+  return partsOf.get(tenancy)?.store;
 }
 
 /** Builds the services and applies config declarations; a bad declaration fails the start. */

@@ -24,6 +24,7 @@ import { createMetrics, type SwitchboardMetrics } from './metrics.ts';
 import type { Service, ServiceContext, ServiceFactory } from './service.ts';
 import { createSipService } from './sip-service.ts';
 import { mountNativeApi, startTenancy } from './native-api-wiring.ts';
+import { mountAcsFace } from './acs-wiring.ts';
 import { VERSION } from './version.ts';
 import { createEventsService } from './events-service.ts';
 
@@ -79,6 +80,7 @@ export class SwitchboardServer {
       openapi: { title: 'Switchboard API', version: VERSION },
     });
     mountNativeApi(this.http, adminKey, () => this.tenancy);
+    mountAcsFace(this.http, () => this.tenancy, logger.child({ face: 'acs' }));
   }
 
   /** Create everything, listen, start the services; resolves once the node is ready. */

@@ -1,0 +1,44 @@
+// Wires the ACS Call Automation face (src/faces/acs) into a node: its routes on the node's
+// HTTP port (mounted before listening, reaching tenancy and the CallService through getters
+// that answer 503 until they exist), IncomingCall to each application's Event Grid URL when
+// a call comes in, and the 'acs' delivery format (CloudEvents + Bearer JWT) for the events
+// service. One JWT key pair and one incomingCallContext secret per process.
+import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import type { CallService, Tenancy } from '../core/index.ts';
+import { acsFormatter, ACS_FORMAT, CallbackJwtSigner, IncomingCallContexts, incomingCallEvent, postEventGrid, registerAcsFace } from '../faces/acs/index.ts';
+import type { DeliveryFormatter, DeliveryHeaders } from '../events/index.ts';
+import type { Logger } from '../lib/index.ts';
+import { nodeStoreOf, onCallService } from './native-api-wiring.ts';
+
+const signer = new CallbackJwtSigner();
+const contexts = new IncomingCallContexts();
+
+export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | undefined, logger?: Logger): void {
+  let calls: CallService | undefined;
+  onCallService(http, (c) => {
+    calls = c;
+    c.on('incoming', (call) => {
+      const t = tenancy();
+      if (!t) return;
+      void t.acs.incomingCallUrl(call.applicationId).then(async (url) => {
+        if (!url) return;
+        const status = await postEventGrid(url, incomingCallEvent(call, contexts.issue(call.id, call.applicationId)));
+        if (status < 200 || status >= 300) logger?.warn({ callId: call.id, status }, 'IncomingCall not accepted by the Event Grid endpoint');
+      }).catch((err: unknown) => logger?.warn({ err: String(err) }, 'IncomingCall not delivered'));
+    });
+  });
+  registerAcsFace(http, {
+    tenancy, calls: () => calls, contexts, signer,
+    idempotency: () => { const t = tenancy(); return t ? nodeStoreOf(t)?.idempotency : undefined; },
+  });
+}
+
+/** The 'acs' delivery formatter and its per-POST Bearer JWT (issuer = this node's base URL). */
+export function acsDelivery(http: FastifyInstance | undefined, publicHost: string): { formatters: Record<string, DeliveryFormatter>; formatHeaders: Record<string, DeliveryHeaders> } {
+  const issuer = (): string => `http://${publicHost}:${(http?.server.address() as AddressInfo | null)?.port ?? 0}`;
+  return {
+    formatters: { [ACS_FORMAT]: acsFormatter },
+    formatHeaders: { [ACS_FORMAT]: (e) => ({ authorization: `Bearer ${signer.sign(issuer(), e.applicationId)}` }) },
+  };
+}
