@@ -8,13 +8,13 @@ import type { AddressInfo } from 'node:net';
 import type { CallService, Tenancy } from '../core/index.ts';
 import { acsFormatter, ACS_FORMAT, CallbackJwtSigner, IncomingCallContexts, incomingCallEvent, postEventGrid, registerAcsFace } from '../faces/acs/index.ts';
 import type { DeliveryFormatter, DeliveryHeaders } from '../events/index.ts';
-import type { Logger } from '../lib/index.ts';
+import type { Clock, Logger } from '../lib/index.ts';
 import { nodeStoreOf, onCallService } from './native-api-wiring.ts';
 
 const signer = new CallbackJwtSigner();
 const contexts = new IncomingCallContexts();
 
-export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | undefined, logger?: Logger): void {
+export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | undefined, logger?: Logger, clock?: Clock): void {
   let calls: CallService | undefined;
   onCallService(http, (c) => {
     calls = c;
@@ -29,7 +29,7 @@ export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | und
     });
   });
   registerAcsFace(http, {
-    tenancy, calls: () => calls, contexts, signer,
+    tenancy, calls: () => calls, contexts, signer, ...(clock ? { clock } : {}),
     idempotency: () => { const t = tenancy(); return t ? nodeStoreOf(t)?.idempotency : undefined; },
   });
 }

@@ -80,7 +80,7 @@ export class SwitchboardServer {
       openapi: { title: 'Switchboard API', version: VERSION },
     });
     mountNativeApi(this.http, adminKey, () => this.tenancy);
-    mountAcsFace(this.http, () => this.tenancy, logger.child({ face: 'acs' }));
+    mountAcsFace(this.http, () => this.tenancy, logger.child({ face: 'acs' }), clock);
   }
 
   /** Create everything, listen, start the services; resolves once the node is ready. */
