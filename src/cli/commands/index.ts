@@ -8,6 +8,10 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   numbers: async () => (await import('./numbers.ts')).numbersCommand,
   trunks: async () => (await import('./trunks.ts')).trunksCommand,
   'sip-users': async () => (await import('./sip-users.ts')).sipUsersCommand,
+  calls: async () => (await import('./calls.ts')).callsCommand,
+  recordings: async () => (await import('./recordings.ts')).recordingsCommand,
+  cdrs: async () => (await import('./cdrs.ts')).cdrsCommand,
+  call: async () => (await import('./call.ts')).callCommand,
 };
 
 /** The command run when none is named. */
