@@ -1,7 +1,7 @@
 // SIP INFO digits (application/dtmf-relay, the de-facto format from Cisco and most PBXs):
 //   Signal=5\r\nDuration=160
 // Duration in ms. There is no RFC; this is what phones send. A body without a valid Signal is
-// ignored. (The diagnostic targets in server/ keep their own copy: adapters may not import server.)
+// ignored. The diagnostic targets in server/ use this one too.
 
 /** The digit and duration of a dtmf-relay body; undefined when it carries no DTMF digit. */
 export function parseDtmfRelay(body: string): { digit: string; durationMs: number } | undefined {

@@ -21,7 +21,7 @@ import {
 import type { IncomingSession } from '../../sip/index.ts';
 import type { Clock, Logger } from '../../lib/index.ts';
 import type { DtmfEventData, EndpointUpdate, MediaEndpointHandle, MediaEngine, MediaDirection, PlaySpec } from '../../media/index.ts';
-import { parseDtmfRelay } from './dtmf-relay.ts';
+import { parseDtmfRelay } from '../../adapters/index.ts';
 
 export type DiagnosticKind = 'answer' | 'echo' | 'tone' | 'playback';
 
