@@ -138,30 +138,38 @@ applications:
       }
     });
 
-    test(`${v}: a reused Repeatability-Request-ID with another body → 400 through the SDK`, async () => {
+    test(`${v}: a reused Repeatability-Request-ID with another body → 400 through the SDK`, async (t) => {
       // createCall carries Repeatability-Request-ID/-First-Sent (the SDK sets them itself), so
       // the second call pins the same id and a different body through a pipeline policy.
+      // Callbacks go to a live receiver: an unreachable one would keep deliveries retrying.
+      const sink = await startReceiver();
+      t.after(() => sink.close());
       const id = randomUUID();
-      const first = new Date().toUTCString();
+      const firstSent = new Date().toUTCString();
       const pinned = () => {
         const c = client();
         (c as unknown as { callAutomationApiClient: { pipeline: { addPolicy(p: unknown, o?: unknown): void } } }).callAutomationApiClient.pipeline.addPolicy({
           name: 'pin-repeatability',
           sendRequest: (req: { headers: { set(n: string, v: string): void } }, next: (r: unknown) => Promise<unknown>) => {
             req.headers.set('Repeatability-Request-ID', id);
-            req.headers.set('Repeatability-First-Sent', first);
+            req.headers.set('Repeatability-First-Sent', firstSent);
             return next(req);
           },
         }, { phase: 'Serialize' });
         return c;
       };
-      // An 8:acs: user that is not registered: the first attempt is accepted (201, the call
-      // then fails asynchronously) or refused — either way the id is claimed with this body.
-      const a = await pinned().createCall({ targetParticipant: { communicationUserId: '8:acs:nobody' } }, 'http://127.0.0.1:9/cb-a').then(() => 201, (e: { statusCode?: number }) => e.statusCode);
-      assert.ok(a !== undefined && a < 500, `first attempt status ${String(a)}`);
-      const err = await pinned().createCall({ targetParticipant: { communicationUserId: '8:acs:nobody' } }, 'http://127.0.0.1:9/cb-b')
+      // A phone number and no trunk: refused at once (4xx) — and the id is claimed with this body.
+      const first = await pinned().createCall({ targetParticipant: { phoneNumber: '+4930555000' } }, `${sink.url}?a`)
+        .then(() => 201, (e: { statusCode?: number }) => e.statusCode);
+      assert.equal(first, 403, 'no trunk for the number: DESTINATION_NOT_ALLOWED → 403 Forbidden');
+      const err = await pinned().createCall({ targetParticipant: { phoneNumber: '+4930555000' } }, `${sink.url}?b`)
         .then(() => undefined, (e: unknown) => e as { statusCode?: number; code?: string; message?: string });
       assert.equal(err?.statusCode, 400, JSON.stringify(err));
+      assert.equal(err?.code, 'IDEMPOTENCY_KEY_REUSED');
+      assert.match(err!.message ?? '', /already used/);
+      // The same id with the same body replays the first answer.
+      const again = await pinned().createCall({ targetParticipant: { phoneNumber: '+4930555000' } }, `${sink.url}?a`).then(() => 201, (e: { statusCode?: number }) => e.statusCode);
+      assert.equal(again, 403);
     });
   }
 });
