@@ -49,6 +49,7 @@ export function parseDeclarations(doc: Obj): Declarations {
     const key = `applications[${i}]`;
     const a = fields(raw, key, {
       name: 'string', callbackUrl: 'nstring', apiKeys: 'strings', limits: 'object', numbers: 'list', sipUsers: 'list',
+      acsAccessKeys: 'strings', acsIncomingCallUrl: 'nstring',
     }, ['name']);
     if (a.limits !== undefined) {
       fields(a.limits, `${key}.limits`, { maxConcurrentCalls: 'number', callsPerSecond: 'number', allowedDestinationPrefixes: 'strings', recordingRetentionDays: 'number' }, []);
@@ -68,6 +69,8 @@ export function parseDeclarations(doc: Obj): Declarations {
       limits: a.limits as DeclaredApplication['limits'],
       numbers,
       sipUsers: sipUsers as unknown as DeclaredApplication['sipUsers'],
+      ...(a.acsAccessKeys !== undefined ? { acsAccessKeys: a.acsAccessKeys as string[] } : {}),
+      ...(a.acsIncomingCallUrl !== undefined ? { acsIncomingCallUrl: a.acsIncomingCallUrl as string | null } : {}),
     };
   });
   const trunks: DeclaredTrunk[] = list(doc.trunks, 'trunks').map((raw, i) => {

@@ -4,6 +4,9 @@
 // and trunk name, number pattern, SIP username). Nothing is ever duplicated. Resources that
 // disappear from the file are left alone (delete them through the API), except API keys that
 // came from the file: a key removed from the file is revoked, so rotating a key in Git works.
+// ACS access keys (`acsAccessKeys`) are only ever added or re-activated, never revoked by a
+// start: the store does not record which ACS keys came from the file (revoke them through the
+// API or CLI). `acsIncomingCallUrl`, when present, sets the IncomingCall Event Grid URL.
 import { randomUUID } from 'node:crypto';
 import type { ApplicationLimits, Store } from '../../store/index.ts';
 import { displayPrefix, hashApiKey, MIN_LITERAL_KEY_LENGTH } from './api-key.ts';
@@ -23,6 +26,10 @@ export interface DeclaredApplication {
   limits?: Partial<ApplicationLimits>;
   numbers?: { number: string; routeTo?: { type: NumberTargetType; target?: string | null } }[];
   sipUsers?: { username: string; password?: string; ha1?: string }[];
+  /** ACS access keys (base64, ≥ 16 bytes) the Call Automation SDK signs with; default none. */
+  acsAccessKeys?: string[];
+  /** Where IncomingCall Event Grid events go (null clears it); default: left as it is. */
+  acsIncomingCallUrl?: string | null;
 }
 
 export interface DeclaredTrunk extends Omit<TrunkInput, 'applicationId'> {
@@ -74,6 +81,7 @@ async function applyApplication(deps: DeclarationDeps, a: DeclaredApplication, r
     report.created.push(`application ${a.name}`);
   }
   await applyKeys(deps, appId, a, report);
+  await applyAcs(deps, appId, a);
 
   for (const n of a.numbers ?? []) {
     const current = await deps.numbers.findByNumber(ADMIN, n.number);
@@ -129,6 +137,30 @@ async function applyKeys(deps: DeclarationDeps, appId: string, a: DeclaredApplic
       await repo.revoke(k.id, deps.now());
       report.revokedKeys++;
     }
+  }
+}
+
+const ACS_KEY_RE = /^[A-Za-z0-9+/]+={0,2}$/;
+
+async function applyAcs(deps: DeclarationDeps, appId: string, a: DeclaredApplication): Promise<void> {
+  const repo = deps.store.tenancy.acs;
+  const active = await repo.listAllActiveKeys();
+  for (const key of a.acsAccessKeys ?? []) {
+    if (!ACS_KEY_RE.test(key) || Buffer.from(key, 'base64').length < 16) {
+      throw new TenancyError('VALIDATION_FAILED', `applications[${a.name}].acsAccessKeys: a key must be base64 of at least 16 bytes`);
+    }
+    // A key names its application (a signed request carries nothing else): never share one.
+    if (active.some((k) => k.key === key && k.applicationId !== appId)) {
+      throw new TenancyError('VALIDATION_FAILED', `applications[${a.name}].acsAccessKeys: a key is already used by another application`);
+    }
+    if (active.some((k) => k.key === key)) continue;
+    await repo.insertKey({ id: randomUUID(), applicationId: appId, key, createdAt: deps.now(), revokedAt: null });
+  }
+  if (a.acsIncomingCallUrl !== undefined) {
+    if (a.acsIncomingCallUrl !== null && !/^https?:\/\/[^\s]+$/.test(a.acsIncomingCallUrl)) {
+      throw new TenancyError('VALIDATION_FAILED', `applications[${a.name}].acsIncomingCallUrl: must be an http:// or https:// URL`);
+    }
+    await repo.setIncomingCallUrl(appId, a.acsIncomingCallUrl, deps.now());
   }
 }
 

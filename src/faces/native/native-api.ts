@@ -7,6 +7,7 @@ import type { FastifyInstance, RouteShorthandOptions } from 'fastify';
 import type { CallService, CdrService, Tenancy } from '../../core/index.ts';
 import { apiKeyAuth, createIdempotencyGuard, type IdempotencyStore } from '../../http/index.ts';
 import type { Clock, Logger } from '../../lib/index.ts';
+import { registerAcsKeyRoutes } from './acs-keys-routes.ts';
 import { registerApplicationRoutes } from './applications-routes.ts';
 import { registerCallRoutes } from './calls-routes.ts';
 import { registerCdrRoutes } from './cdrs-routes.ts';
@@ -63,6 +64,7 @@ export function registerNativeApi(app: FastifyInstance, opts: NativeApiOptions):
   // A plugin of its own, so the OpenAPI plugin registered before it sees every route.
   void app.register(async (api) => {
     registerApplicationRoutes(api, ctx);
+    registerAcsKeyRoutes(api, ctx);
     registerOwnedResource(api, ctx, {
       path: 'numbers', noun: 'number', service: (c) => c.tenancy().numbers,
       schemas: { item: numberSchema, create: numberCreateBody, update: numberUpdateBody },
