@@ -65,18 +65,37 @@ export function registerAcsFace(app: FastifyInstance, opts: AcsFaceOptions): voi
       })
     : undefined;
   let keyCache: { at: number; keys: { applicationId: string; key: string }[] } | undefined;
-  const allKeys = async (): Promise<{ applicationId: string; key: string }[]> => {
+  let reading: Promise<{ applicationId: string; key: string }[]> | undefined;
+  const allKeys = async (fresh = false): Promise<{ applicationId: string; key: string }[]> => {
     // Short cache: one query per second at most; a revoked key stops working within 1 s.
-    if (keyCache && clock.now() - keyCache.at < 1000) return keyCache.keys;
-    const t = need(opts.tenancy(), 'tenancy');
-    keyCache = { at: clock.now(), keys: await t.acs.allActiveKeys() };
-    return keyCache.keys;
+    if (!fresh && keyCache && clock.now() - keyCache.at < 1000) return keyCache.keys;
+    // Single flight: concurrent requests share one read.
+    reading ??= (async () => {
+      try {
+        const t = need(opts.tenancy(), 'tenancy');
+        const at = clock.now();
+        const keys = await t.acs.allActiveKeys();
+        keyCache = { at, keys };
+        return keys;
+      } finally {
+        reading = undefined;
+      }
+    })();
+    return reading;
   };
 
   const auth = async (request: FastifyRequest): Promise<void> => {
-    const keys = await allKeys();
-    const r = verifyHmac({ method: request.method, pathAndQuery: request.url, headers: request.headers as Record<string, string>, body: request.acsRawBody ?? '' },
+    const check = (keys: { applicationId: string; key: string }[]) => verifyHmac({ method: request.method, pathAndQuery: request.url, headers: request.headers as Record<string, string>, body: request.acsRawBody ?? '' },
       keys.map((k) => k.key), { now: clock.now(), ...(opts.maxSkewMs !== undefined ? { maxSkewMs: opts.maxSkewMs } : {}) });
+    let keys = await allKeys();
+    let r = check(keys);
+    // A key issued since the cache was filled works at once: on a signature mismatch the keys
+    // are reread (one shared read for concurrent mismatches; a request with a bad signature
+    // costs one indexed query, like any authenticated request without the cache).
+    if (!r.ok && r.failure !== 'STALE_DATE') {
+      keys = await allKeys(true);
+      r = check(keys);
+    }
     if (!r.ok) {
       const why = r.failure === 'STALE_DATE' ? 'The request date (x-ms-date) is outside the allowed clock skew.' : 'Denied by the HMAC authentication: the signature does not match.';
       throw new AcsError(401, r.failure === 'STALE_DATE' ? 'RequestDateOutOfRange' : 'Unauthorized', why);
