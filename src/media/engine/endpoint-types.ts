@@ -105,7 +105,11 @@ export interface EndpointStats {
   latch: LatchState;
   /** Address RTP is sent to right now. */
   sendingTo?: { address: string; port: number };
-  /** Packets dropped because they came from a stranger (not the signaled/latched source). */
+  /**
+   * Packets dropped because they came from a stranger (not the signaled/latched source), counted
+   * while the RTP socket is unconnected; once the latch settles the socket is connect()ed to its
+   * source and the kernel drops strangers' packets uncounted (same rule, cheaper sends).
+   */
   rejectedPackets: number;
   /** Comfort-noise (PT 13) and unknown payload types, ignored. */
   ignoredPackets: number;
