@@ -82,3 +82,36 @@ test('a new remote (re-INVITE) disconnects the socket: the new source is accepte
   a.close();
   b.close();
 });
+
+test('a prompt prepared one tick ahead (prepareOutbound) sends the same packets, and finishes on the same tick, as without', async () => {
+  const run = async (prepare: boolean) => {
+    const p = await peer();
+    const done: number[] = [];
+    const h: EndpointHost = { ...host, opDone: () => { done.push(ticks); } };
+    const ep = await RtpEndpoint.open(await freePort(), '127.0.0.1', { codec: PCMU, rtcpMux: true, sendSilence: false, remote: { address: '127.0.0.1', port: p.port } }, h, hrMs());
+    await sendN(p, ep.localPort, 2, 1); // confirm the signaled source: the socket connects
+    let n = 0;
+    // 5 frames, each a constant level (frame k holds 1000·(k+1)), then exhausted.
+    ep.startPlay(1, { rate: 8000, read: (out) => { if (n >= 5) return false; out.fill(1000 * ++n); return true; }, close: () => {} });
+    let ticks = 0;
+    for (; ticks < 8; ticks++) {
+      ep.pushOutbound(hrMs());
+      if (prepare) ep.prepareOutbound();
+    }
+    await wait(50);
+    await ep.close();
+    p.close();
+    return { packets: p.packets.map((b) => ({ seqStep: b.readUInt16BE(2), marker: (b[1] & 0x80) !== 0, ts: b.readUInt32BE(4), payload: b[12] })), done };
+  };
+  const plain = await run(false);
+  const ahead = await run(true);
+  assert.equal(plain.packets.length, 5);
+  assert.equal(ahead.packets.length, 5);
+  assert.deepEqual(ahead.done, plain.done, 'finished on the same tick');
+  assert.deepEqual(ahead.packets.map((x) => x.payload), plain.packets.map((x) => x.payload), 'same audio, same order');
+  assert.deepEqual(ahead.packets.map((x) => x.marker), [true, false, false, false, false]);
+  for (let i = 1; i < 5; i++) {
+    assert.equal((ahead.packets[i].seqStep - ahead.packets[i - 1].seqStep) & 0xffff, 1);
+    assert.equal((ahead.packets[i].ts - ahead.packets[i - 1].ts) >>> 0, 160);
+  }
+});

@@ -152,6 +152,13 @@ export class RtpEndpoint {
    * an ephemeral port could not survive a remote change; the worker always binds explicit ports.
    */
   private readonly mayConnect: boolean;
+  /**
+   * The next tick's prompt packet, built ahead by prepareOutbound() (after this tick's sends) so
+   * the send burst at the top of the tick is only send(2): the burst is what spreads the calls'
+   * send times inside a tick. Valid only for the play op it was read from and while nothing that
+   * goes into the packet changed (see dropPrepared callers); `ended`: the source had ended.
+   */
+  private prepared: { op: PlayOp; len: number; ended: boolean } | undefined;
 
   // Inbound.
   private readonly header = new RtpHeader();
@@ -307,6 +314,7 @@ export class RtpEndpoint {
 
   update(u: EndpointUpdate): void {
     const now = this.now();
+    this.prepared = undefined;
     if (u.codec && (u.codec.name.toUpperCase() !== this.codecSpec.name.toUpperCase() || u.codec.payloadType !== this.codecSpec.payloadType)) {
       checkCodec(u.codec);
       if (u.codec.clockRate !== this.codecSpec.clockRate) throw new Error('changing the media rate mid-call is not supported');
@@ -336,6 +344,7 @@ export class RtpEndpoint {
       throw new Error(`source rate ${source.rate} Hz differs from the media rate ${this.codecSpec.clockRate} Hz`);
     }
     this.stopPlay('cancelled');
+    this.prepared = undefined;
     this.play = { id: opId, source, bargeIn };
   }
 
@@ -424,6 +433,7 @@ export class RtpEndpoint {
 
   sendDtmf(digits: string, durationMs: number, done: () => void): void {
     if (this.tePt === undefined) throw new Error('telephone-event was not negotiated');
+    this.prepared = undefined;
     this.dtmfSender.enqueue({ digits, durationMs, gapMs: 60, done });
   }
 
@@ -504,6 +514,7 @@ export class RtpEndpoint {
     const p = this.play;
     if (!p) return;
     this.play = undefined;
+    this.prepared = undefined;
     p.source.close();
     this.host.opDone(p.id, error ? { reason, error } : { reason });
   }
@@ -651,6 +662,67 @@ export class RtpEndpoint {
 
   pushOutbound(nowMs: number): void {
     if (this.closed) return;
+    const pre = this.prepared;
+    if (pre !== undefined) {
+      this.prepared = undefined;
+      // Anything started since prepareOutbound() (recording, bridge, DTMF …) takes the full path.
+      if (pre.op === this.play && this.canSendPrepared() && !this.outboundNeedsInbound && !this.streamIn && !this.dtmfSender.busy) {
+        if (pre.ended) {
+          this.stopPlay('finished'); // on the tick it would have ended without preparing
+        } else {
+          this.sendPrepared(pre.len, nowMs);
+          return;
+        }
+      }
+    }
+    this.pushOutboundSlow(nowMs);
+  }
+
+  /**
+   * Build the next tick's packet now (call after this tick's sends): only for a plain prompt —
+   * a play op and nothing else feeding or following the frame (no stream-in, bridge, echo,
+   * conference, recording, streaming; no DTMF queued) — else nothing is prepared.
+   */
+  prepareOutbound(): void {
+    if (this.closed || this.prepared !== undefined || !this.play || this.streamIn || this.outboundNeedsInbound || !this.canSendPrepared()) return;
+    if (this.tePt !== undefined && this.dtmfSender.busy) return;
+    const op = this.play;
+    if (!op.source.read(this.outFrame)) {
+      this.prepared = { op, len: 0, ended: true };
+      return;
+    }
+    const bytes = this.codec.encode(this.outFrame, this.payloadBuf);
+    if (bytes <= 0) return; // the slow path will read the next frame: this one is skipped (codec refused it)
+    const buf = this.sendBufs[this.sendIdx];
+    const len = writeRtp({ marker: this.marker, payloadType: this.codecSpec.payloadType, sequenceNumber: this.seq, timestamp: this.ts, ssrc: this.ssrc }, this.payloadBuf.subarray(0, bytes), buf);
+    this.prepared = { op, len, ended: false };
+  }
+
+  private canSendPrepared(): boolean {
+    return this.connectedTo !== undefined && (this.direction === 'sendrecv' || this.direction === 'sendonly');
+  }
+
+  /** Send the packet prepareOutbound() wrote into sendBufs[sendIdx], then the rest of pushOutbound's bookkeeping. */
+  private sendPrepared(len: number, nowMs: number): void {
+    const buf = this.sendBufs[this.sendIdx];
+    this.sendIdx = (this.sendIdx + 1) % SEND_BUFFERS;
+    try {
+      this.rtpSocket.send(buf, 0, len);
+    } catch {
+      // Socket closing: the frame is lost, as in sendPacket.
+    }
+    this.seq = (this.seq + 1) & 0xffff;
+    this.counters.packetsOut++;
+    this.counters.bytesOut += len;
+    this.marker = false;
+    this.ts = (this.ts + this.outFrame.length) >>> 0;
+    if (nowMs >= this.nextRtcpMs) {
+      this.nextRtcpMs = nowMs + this.rtcpIntervalMs * (0.5 + Math.random());
+      this.sendRtcp(false);
+    }
+  }
+
+  private pushOutboundSlow(nowMs: number): void {
     const out = this.produce();
     const heard = this.inHave ? this.inFrame : this.zero;
     if (this.record) {

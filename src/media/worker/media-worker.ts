@@ -62,6 +62,8 @@ function slotOf(ep: RtpEndpoint): Slot {
 /** Endpoints sent/pulled in this sub-tick (reused arrays: no allocation per tick). */
 const afterInbound: RtpEndpoint[] = [];
 const pullNow: RtpEndpoint[] = [];
+/** Endpoints that sent at the top of this sub-tick: they build their next packet at its end (prepareOutbound). */
+const sentFirst: RtpEndpoint[] = [];
 
 /**
  * One sub-tick (phase = index mod PHASES of frame = index div PHASES):
@@ -83,6 +85,7 @@ function onTick(due: number, index: number): void {
   const frameDue = due - phase * (20 / PHASES);
   afterInbound.length = 0;
   pullNow.length = 0;
+  sentFirst.length = 0;
   for (const ep of endpoints.values()) {
     const s = slotOf(ep);
     const dependent = ep.outboundNeedsInbound;
@@ -94,6 +97,7 @@ function onTick(due: number, index: number): void {
         } else {
           s.sent = frame;
           ep.pushOutbound(frameDue);
+          sentFirst.push(ep);
         }
       }
     }
@@ -116,11 +120,15 @@ function restOfTick(due: number, frame: number, phase: number, t0: bigint): void
       ep.pushOutbound(due);
     }
     if (phase === 0) for (const c of conferences.values()) c.endTick();
+    // The next frame of each prompt is read and encoded now, off the send burst at the top of the
+    // next tick (whose spread across the calls is the send jitter).
+    for (const ep of sentFirst) ep.prepareOutbound();
   } catch {
     // Like the ticker: one endpoint's bug must not stop the clock of every call in this worker.
   }
   afterInbound.length = 0;
   pullNow.length = 0;
+  sentFirst.length = 0;
   const us = Number(process.hrtime.bigint() - t0) / 1000;
   tickSumUs += us;
   tickCount++;
