@@ -156,9 +156,11 @@ export class RtpEndpoint {
    * The next tick's prompt packet, built ahead by prepareOutbound() (after this tick's sends) so
    * the send burst at the top of the tick is only send(2): the burst is what spreads the calls'
    * send times inside a tick. Valid only for the play op it was read from and while nothing that
-   * goes into the packet changed (see dropPrepared callers); `ended`: the source had ended.
+   * goes into the packet changed (every command that could change it clears it).
    */
-  private prepared: { op: PlayOp; len: number; ended: boolean } | undefined;
+  private prepared: PlayOp | undefined;
+  /** Length of the prepared packet, or -1: the source had ended (fields, not an object: no allocation per tick). */
+  private preparedLen = 0;
 
   // Inbound.
   private readonly header = new RtpHeader();
@@ -666,11 +668,11 @@ export class RtpEndpoint {
     if (pre !== undefined) {
       this.prepared = undefined;
       // Anything started since prepareOutbound() (recording, bridge, DTMF …) takes the full path.
-      if (pre.op === this.play && this.canSendPrepared() && !this.outboundNeedsInbound && !this.streamIn && !this.dtmfSender.busy) {
-        if (pre.ended) {
+      if (pre === this.play && this.canSendPrepared() && !this.outboundNeedsInbound && !this.streamIn && !this.dtmfSender.busy) {
+        if (this.preparedLen < 0) {
           this.stopPlay('finished'); // on the tick it would have ended without preparing
         } else {
-          this.sendPrepared(pre.len, nowMs);
+          this.sendPrepared(this.preparedLen, nowMs);
           return;
         }
       }
@@ -688,14 +690,16 @@ export class RtpEndpoint {
     if (this.tePt !== undefined && this.dtmfSender.busy) return;
     const op = this.play;
     if (!op.source.read(this.outFrame)) {
-      this.prepared = { op, len: 0, ended: true };
+      this.prepared = op;
+      this.preparedLen = -1;
       return;
     }
     const bytes = this.codec.encode(this.outFrame, this.payloadBuf);
     if (bytes <= 0) return; // the slow path will read the next frame: this one is skipped (codec refused it)
     const buf = this.sendBufs[this.sendIdx];
     const len = writeRtp({ marker: this.marker, payloadType: this.codecSpec.payloadType, sequenceNumber: this.seq, timestamp: this.ts, ssrc: this.ssrc }, this.payloadBuf.subarray(0, bytes), buf);
-    this.prepared = { op, len, ended: false };
+    this.prepared = op;
+    this.preparedLen = len;
   }
 
   private canSendPrepared(): boolean {
