@@ -11,7 +11,7 @@
 // measured is Switchboard's send pacing, not who wins the run queue against the load generator
 // (on a real deployment the callers are elsewhere). SIPp's threads are set to nice
 // $SB_BENCH_LOADGEN_NICE (default 10; 0 = off) once found, tshark is started under `nice` with a
-// 64 MB capture buffer (niced with the default 2 MB it lost ~17 % of the packets at 1,000 calls).
+// 64 MB capture buffer (niced with the default 2 MB it lost ~12 % of the packets at 1,000 calls).
 //
 // Bounded: SIPp makes exactly `calls` calls (-m), each ends after holdSeconds; everything is
 // killed after ramp + hold + 60 s.
