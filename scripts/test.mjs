@@ -40,5 +40,8 @@ if (files.length === 0) {
 // loopback ports and RTP ranges, and two at once on 2 cores makes their timing flaky.
 const concurrency = process.env.TEST_CONCURRENCY ?? '1';
 process.exit(
-  run('node', ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files]),
+  // --test-force-exit: a file whose failed test left a socket or worker open still ends;
+  // --test-timeout: no single test may hang the run (the slowest take ~30 s).
+  run('node', ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-force-exit',
+    '--test-timeout=120000', '--test-reporter=spec', ...files]),
 );
