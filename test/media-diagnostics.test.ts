@@ -147,7 +147,8 @@ describe('media diagnostic targets with real peers', { skip: !(haveBaresip && ha
     // Once latched the RTP socket is connect()ed to the latched source, so the kernel drops the
     // stranger's packets before the latch sees them: not counted. What is observable is below —
     // the latch did not move, and the echoed audio has none of the stranger's noise.
-    assert.equal(st.rejectedPackets, 0, `rejected ${st.rejectedPackets}: the connected socket never hands them up`);
+    // (If a packet beats the connect(), the latch drops and counts it instead: never accepted.)
+    assert.ok(st.rejectedPackets <= 50, `rejected ${st.rejectedPackets}: at most the stranger's 50 packets`);
     // baresip advertises its eth0 address in SDP but sends from 127.0.0.1: the endpoint latched
     // to it (NAT-style) and stayed with it while the stranger sprayed.
     assert.notEqual(st.latch, 'waiting');
