@@ -5,10 +5,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baresipAvailable, freeBaresipPort, runBaresip } from './helpers/baresip.ts';
+import { readWav } from './helpers/wav.ts';
 import { loadConfig, SwitchboardServer } from '../src/server/index.ts';
 import type { SipService } from '../src/server/sip-service.ts';
 import { nullLogger } from '../src/lib/index.ts';
@@ -17,29 +18,6 @@ import { applicationPrincipal, type Call } from '../src/core/index.ts';
 
 const NUMBER = '+4930777888';
 
-function readWav(path: string): { rate: number; samples: Float64Array } {
-  const b = readFileSync(path);
-  let off = 12;
-  let rate = 8000;
-  let channels = 1;
-  while (off + 8 <= b.length) {
-    const id = b.toString('ascii', off, off + 4);
-    const size = b.readUInt32LE(off + 4);
-    if (id === 'fmt ') {
-      channels = b.readUInt16LE(off + 10);
-      rate = b.readUInt32LE(off + 12);
-    }
-    if (id === 'data') {
-      const end = Math.min(b.length, off + 8 + (size || b.length));
-      const n = Math.floor((end - off - 8) / 2 / channels);
-      const s = new Float64Array(n);
-      for (let i = 0; i < n; i++) s[i] = b.readInt16LE(off + 8 + i * 2 * channels);
-      return { rate, samples: s };
-    }
-    off += 8 + size + (size & 1);
-  }
-  throw new Error(`no data chunk in ${path}`);
-}
 
 /** The loudest second of `x` (the tone, not the silence around it). */
 function loudestSecond(x: Float64Array, rate: number): Float64Array {

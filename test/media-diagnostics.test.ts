@@ -10,10 +10,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baresipAvailable, runBaresip } from './helpers/baresip.ts';
+import { readWav } from './helpers/wav.ts';
 import { explain, freeUdpPort, runSipp, sippAvailable } from './helpers/sipp.ts';
 import { startNode, type TestNode } from './helpers/switchboard.ts';
 import type { SipService } from '../src/server/sip-service.ts';
@@ -24,30 +25,6 @@ const haveBaresip = baresipAvailable();
 const haveSipp = sippAvailable();
 const haveSox = spawnSync('sox', ['--version']).status === 0;
 
-/** Mono 16-bit PCM samples and rate of a WAV file (canonical or with extra chunks). */
-function readWav(path: string): { rate: number; samples: Float64Array } {
-  const b = readFileSync(path);
-  let off = 12;
-  let rate = 8000;
-  let channels = 1;
-  while (off + 8 <= b.length) {
-    const id = b.toString('ascii', off, off + 4);
-    const size = b.readUInt32LE(off + 4);
-    if (id === 'fmt ') {
-      channels = b.readUInt16LE(off + 10);
-      rate = b.readUInt32LE(off + 12);
-    }
-    if (id === 'data') {
-      const end = Math.min(b.length, off + 8 + (size || b.length));
-      const n = Math.floor((end - off - 8) / 2 / channels);
-      const s = new Float64Array(n);
-      for (let i = 0; i < n; i++) s[i] = b.readInt16LE(off + 8 + i * 2 * channels);
-      return { rate, samples: s };
-    }
-    off += 8 + size + (size & 1);
-  }
-  throw new Error(`no data chunk in ${path}`);
-}
 
 /** The strongest frequency (10 Hz steps) of the loudest stretch of `x`. */
 function dominantHz(x: Float64Array, rate: number): number {
