@@ -6,6 +6,7 @@
 // is sent. This is the 'acs' formatter of the webhook delivery engine.
 import type { DomainEvent } from '../../core/index.ts';
 import { SUBCODE } from '../../core/index.ts';
+import { CALLBACK_MAPPERS } from './callbacks/index.ts';
 import { toIdentifier, toneName } from './identifiers.ts';
 
 export const ACS_FORMAT = 'acs';
@@ -39,11 +40,22 @@ export function resultInformation(r: CoreResult | undefined, fallbackMessage: st
   return { code: m?.[0] ?? r.code, subCode: m?.[1] ?? 9000 + r.subcode, message: r.message };
 }
 
-type Built = { type: string; data: Record<string, unknown> } | null;
+/** An ACS callback built from a core event: its type (without the prefix) and its data. */
+export type AcsCallback = { type: string; data: Record<string, unknown> } | null;
+type Built = AcsCallback;
 
-function map(e: DomainEvent): Built {
+/** Builds resultInformation from the event's core result (or a success with `msg`). */
+export type ResultOf = (msg: string) => Record<string, unknown>;
+
+/**
+ * Maps one core event type family onto ACS callbacks; null = not this mapper's. Each area of
+ * the face (participants, recording, streaming, transcription) has its own mapper module in
+ * ./callbacks/, tried after the call/media mapper below.
+ */
+export type CallbackMapper = (e: DomainEvent, res: ResultOf) => AcsCallback;
+
+function map(e: DomainEvent, res: ResultOf): Built {
   const d = e.data as Record<string, unknown> & { result?: CoreResult };
-  const res = (msg: string): Record<string, unknown> => ({ resultInformation: resultInformation(d.result, msg) });
   switch (e.type) {
     case 'call.answered': return { type: 'CallConnected', data: res('The call is connected.') };
     case 'call.ended': return { type: 'CallDisconnected', data: { resultInformation: { code: 200, subCode: 0, message: `The call ended: ${String(d.reason)} (by ${String(d.by)}).` } } };
@@ -70,14 +82,19 @@ function map(e: DomainEvent): Built {
     case 'dtmf.received': return { type: 'ContinuousDtmfRecognitionToneReceived', data: { ...res('Tone received.'), tone: toneName(String(d.digit)), sequenceId: d.sequence } };
     case 'sendDtmf.completed': return { type: 'SendDtmfTonesCompleted', data: res('') };
     case 'sendDtmf.failed': return { type: 'SendDtmfTonesFailed', data: res('') };
-    // Seam for recording (next part of issue 5): recording.stateChanged → RecordingStateChanged.
     default: return null;
   }
 }
 
 /** The 'acs' delivery formatter: one CloudEvent in an array, or null (no ACS equivalent). */
 export function acsFormatter(e: DomainEvent): string | null {
-  const m = map(e);
+  const d = e.data as { result?: CoreResult };
+  const res: ResultOf = (msg) => ({ resultInformation: resultInformation(d.result, msg) });
+  let m = map(e, res);
+  for (const f of CALLBACK_MAPPERS) {
+    if (m) break;
+    m = f(e, res);
+  }
   if (!m || e.callId === undefined) return null;
   const src = `calling/callConnections/${e.callId}`;
   const op = (e.data as { operationContext?: unknown }).operationContext;

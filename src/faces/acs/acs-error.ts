@@ -1,0 +1,31 @@
+// ACS's error shape (vendor-apis.md A.9): every failure of the ACS face is an AcsError, sent as
+// {error: {code, message}} with its HTTP status. Core's CallErrors are mapped here too.
+import { CallError } from '../../core/index.ts';
+
+export class AcsError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) { super(message); }
+}
+
+/** 400 BadRequest with this message. */
+export const bad = (message: string): AcsError => new AcsError(400, 'BadRequest', message);
+
+/** 404 NotFound with this message. */
+export const notFound = (message: string): AcsError => new AcsError(404, 'NotFound', message);
+
+/** Core CallError → ACS status and code; anything else is returned unchanged. */
+export function fromCallError(err: unknown): AcsError | unknown {
+  if (!(err instanceof CallError)) return err;
+  const t: Record<string, [number, string]> = {
+    VALIDATION_FAILED: [400, 'BadRequest'], CALL_NOT_FOUND: [404, 'NotFound'], LEG_NOT_FOUND: [404, 'NotFound'],
+    OPERATION_NOT_FOUND: [404, 'NotFound'], INVALID_STATE: [400, 'BadRequest'], DESTINATION_NOT_ALLOWED: [403, 'Forbidden'],
+    NOT_CONFIGURED: [501, 'NotSupported'], CLOSED: [503, 'ServiceUnavailable'],
+  };
+  const [s, c] = t[err.code] ?? [500, 'InternalServerError'];
+  return new AcsError(s, c, err.message);
+}
+
+/** `v`, or 503 while the server is still wiring it. */
+export function need<T>(v: T | undefined, what: string): T {
+  if (v === undefined) throw new AcsError(503, 'ServiceUnavailable', `The server is starting (${what} not ready).`);
+  return v;
+}

@@ -1,0 +1,78 @@
+// ACS call connection routes (vendor-apis.md A.1): create, answer / redirect / reject (by
+// incomingCallContext), connect, get, hang up (leave), terminate, transfer to participant.
+import { ACS_FORMAT } from '../callback-events.ts';
+import { bad, notFound } from '../acs-error.ts';
+import { callAction, echoContext, type AcsRoute } from '../route-context.ts';
+
+export const callConnectionRoutes: AcsRoute[] = [
+  {
+    method: 'POST', pattern: /^\/calling\/callConnections$/,
+    async handle(ctx, request, reply, _m, body) {
+      const targets = body.targets as unknown[];
+      if (!Array.isArray(targets) || targets.length !== 1) throw bad('targets must hold exactly one participant (group calls are not supported yet).');
+      if (typeof body.callbackUri !== 'string') throw bad('callbackUri is required.');
+      const caller = body.sourceCallerIdNumber ? ctx.participant(body.sourceCallerIdNumber, 'sourceCallerIdNumber') : undefined;
+      const { call } = await ctx.calls().createCall({ target: ctx.participant(targets[0], 'targets/0'), ...(caller ? { callerId: caller } : {}), callbackUrl: body.callbackUri },
+        { principal: ctx.principalOf(request), callbackFormat: ACS_FORMAT, ...(typeof body.operationContext === 'string' ? { operationContext: body.operationContext } : {}) });
+      return reply.code(201).send(await ctx.properties(request, call.id, { callbackUri: body.callbackUri }));
+    },
+  },
+  {
+    method: 'POST', pattern: /^\/calling\/callConnections:(answer|redirect|reject)$/,
+    async handle(ctx, request, reply, g, body) {
+      const callId = ctx.contexts.open(body.incomingCallContext, ctx.applicationIdOf(request));
+      if (!callId) throw bad('incomingCallContext is invalid or expired.');
+      const call = ctx.calls().getLive(ctx.principalOf(request), callId);
+      if (!call) throw notFound('The incoming call is gone.');
+      if (g[1] === 'answer') {
+        if (typeof body.callbackUri !== 'string') throw bad('callbackUri is required.');
+        call.journal.directTo(body.callbackUri, ACS_FORMAT);
+        await ctx.run(request, callId, 'answer', {}, body);
+        return reply.code(200).send(await ctx.properties(request, callId, { callbackUri: body.callbackUri }));
+      }
+      if (g[1] === 'redirect') {
+        const t = ctx.participant(body.target, 'target');
+        await ctx.run(request, callId, 'redirect', { targets: [t.kind === 'phone' ? `tel:${t.number}` : t.kind === 'sip' ? t.uri : ctx.notSupported('this redirect target')] }, body);
+        return reply.code(204).send();
+      }
+      const reason = String(body.callRejectReason ?? 'none').toLowerCase();
+      await ctx.run(request, callId, 'reject', { reason: ['busy', 'forbidden'].includes(reason) ? reason : 'none' }, body);
+      return reply.code(204).send();
+    },
+  },
+  {
+    method: 'POST', pattern: /^\/calling\/callConnections:connect$/,
+    async handle(ctx) {
+      return ctx.notSupported('connect (call locators)');
+    },
+  },
+  {
+    method: 'GET', pattern: /^\/calling\/callConnections\/([^/:]+)$/,
+    async handle(ctx, request, _reply, g) {
+      return ctx.properties(request, decodeURIComponent(g[1]));
+    },
+  },
+  {
+    method: 'DELETE', pattern: /^\/calling\/callConnections\/([^/:]+)$/,
+    async handle(ctx, request, reply, g) {
+      await ctx.run(request, decodeURIComponent(g[1]), 'hangup', { forEveryone: true }, {});
+      return reply.code(204).send();
+    },
+  },
+  {
+    method: 'POST', pattern: callAction('terminate'),
+    async handle(ctx, request, reply, g, body) {
+      await ctx.run(request, decodeURIComponent(g[1]), 'hangup', { forEveryone: true }, body);
+      return reply.code(204).send();
+    },
+  },
+  {
+    method: 'POST', pattern: callAction('transferToParticipant'),
+    async handle(ctx, request, reply, g, body) {
+      await ctx.run(request, decodeURIComponent(g[1]), 'transferBlind', { target: ctx.participant(body.targetParticipant, 'targetParticipant') }, body);
+      return reply.code(202).send(echoContext(body));
+    },
+  },
+];
+
+

@@ -1,0 +1,74 @@
+// ACS media routes (vendor-apis.md A.1): play, recognize, send DTMF, cancel all media
+// operations, continuous DTMF recognition start/stop.
+import { bad, notFound } from '../acs-error.ts';
+import { toneChar } from '../identifiers.ts';
+import { callAction, echoContext, type AcsRoute } from '../route-context.ts';
+
+export const mediaRoutes: AcsRoute[] = [
+  {
+    method: 'POST', pattern: callAction('play'),
+    async handle(ctx, request, reply, g, body) {
+      const id = decodeURIComponent(g[1]);
+      const playTo = Array.isArray(body.playTo) && body.playTo.length > 0 ? body.playTo : undefined;
+      if (playTo && playTo.length > 1) ctx.notSupported('playTo with more than one participant');
+      const legId = playTo ? ctx.legFor(request, id, playTo[0]) : undefined;
+      await ctx.run(request, id, 'play', { sources: ctx.playSources(body.playSources), loop: body.playOptions?.loop === true, ...(legId ? { legId } : { toAll: true }) }, body);
+      return reply.code(202).send();
+    },
+  },
+  {
+    method: 'POST', pattern: callAction('recognize'),
+    async handle(ctx, request, reply, g, body) {
+      const id = decodeURIComponent(g[1]);
+      const type = String(body.recognizeInputType ?? '').toLowerCase();
+      const o = (body.recognizeOptions ?? {}) as Record<string, any>;
+      if (type === 'speech') ctx.notSupported('free-form speech recognition (use choices)');
+      const mode = type === 'dtmf' ? 'dtmf' : type === 'choices' ? 'speech' : type === 'speechordtmf' ? 'speechOrDtmf' : undefined;
+      if (!mode) throw bad('recognizeInputType must be dtmf, choices, speech or speechOrDtmf.');
+      const prompts = body.playPrompts ?? (body.playPrompt ? [body.playPrompt] : undefined);
+      const stop = Array.isArray(o.dtmfOptions?.stopTones) ? (o.dtmfOptions.stopTones as unknown[]).map(toneChar).join('') : '';
+      const legId = ctx.legFor(request, id, o.targetParticipant);
+      await ctx.run(request, id, 'recognize', {
+        mode,
+        ...(o.dtmfOptions?.maxTonesToCollect !== undefined ? { maxTones: o.dtmfOptions.maxTonesToCollect } : {}),
+        ...(stop ? { stopTones: stop } : {}),
+        ...(o.dtmfOptions?.interToneTimeoutInSeconds !== undefined ? { interToneTimeoutMs: Math.round(o.dtmfOptions.interToneTimeoutInSeconds * 1000) } : {}),
+        ...(o.initialSilenceTimeoutInSeconds !== undefined ? { initialSilenceTimeoutMs: Math.max(100, Math.round(o.initialSilenceTimeoutInSeconds * 1000)) } : {}),
+        ...(prompts ? { prompt: ctx.playSources(prompts) } : {}),
+        bargeIn: o.interruptPrompt !== false,
+        ...(mode !== 'dtmf' ? { choices: (o.choices ?? []).map((c: any) => ({ label: c.label, phrases: c.phrases })) } : {}),
+        ...(legId ? { legId } : {}),
+      }, body);
+      return reply.code(202).send();
+    },
+  },
+  {
+    method: 'POST', pattern: callAction('sendDtmfTones'),
+    async handle(ctx, request, reply, g, body) {
+      const id = decodeURIComponent(g[1]);
+      const tones = (Array.isArray(body.tones) ? body.tones : []).map(toneChar);
+      if (tones.length === 0 || tones.includes(undefined)) throw bad('tones must be ACS tone names (zero … nine, a … d, pound, asterisk).');
+      const legId = ctx.legFor(request, id, body.targetParticipant);
+      await ctx.run(request, id, 'sendDtmf', { tones: tones.join(''), ...(legId ? { legId } : {}) }, body);
+      return reply.code(202).send(echoContext(body));
+    },
+  },
+  {
+    method: 'POST', pattern: callAction('cancelAllMediaOperations'),
+    async handle(ctx, request, reply, g, body) {
+      await ctx.run(request, decodeURIComponent(g[1]), 'cancelAllMediaOperations', {}, body);
+      return reply.code(202).send();
+    },
+  },
+  {
+    method: 'POST', pattern: callAction('(startContinuousDtmfRecognition|stopContinuousDtmfRecognition)'),
+    async handle(ctx, request, reply, g) {
+      const id = decodeURIComponent(g[1]);
+      const call = ctx.calls().getLive(ctx.principalOf(request), id);
+      if (!call) throw notFound(`no call ${id}`);
+      // Core's flag: every digit becomes a dtmf.received event (→ ContinuousDtmfRecognitionToneReceived).
+      call.continuousDtmf = g[2] === 'startContinuousDtmfRecognition';
+      return reply.code(200).send();
+    },
+  },
+];

@@ -1,0 +1,29 @@
+// ACS routes core cannot serve yet: 501 NotSupported, listed in docs/faces/acs.md. Each entry
+// leaves this table when its route module implements it.
+import { callAction, type AcsRoute } from '../route-context.ts';
+
+const later = (action: string, participants = false): AcsRoute => ({
+  method: 'POST', pattern: callAction(action, participants),
+  async handle(ctx) {
+    return ctx.notSupported(action);
+  },
+});
+
+export const notYetRoutes: AcsRoute[] = [
+  later('hold'), later('unhold'),
+  later('add', true), later('mute', true), later('cancelAddParticipant', true), later('moveHere', true),
+  later('startMediaStreaming'), later('stopMediaStreaming'),
+  later('startTranscription'), later('stopTranscription'), later('updateTranscription'),
+  {
+    method: 'GET', pattern: /^\/calling\/recordings/,
+    async handle(ctx) { return ctx.notSupported('recording through the ACS face'); },
+  },
+  {
+    method: 'POST', pattern: /^\/calling\/recordings/,
+    async handle(ctx) { return ctx.notSupported('recording through the ACS face'); },
+  },
+  {
+    method: 'DELETE', pattern: /^\/calling\/recordings/,
+    async handle(ctx) { return ctx.notSupported('recording through the ACS face'); },
+  },
+];
