@@ -12,3 +12,6 @@ export type {
 export type { Synthesizer, SynthesisRequest, SynthesisResult, Recognizer, Choice, ChoiceResult } from './speech.ts';
 export type { Mixer, MixerFactory } from './mixer.ts';
 export type { Clock, TimerHandle } from '../../lib/index.ts';
+export type {
+  MediaStreamer, StreamConnectRequest, StreamConnection, StreamConnectionEvents, TranscriptResult,
+} from './media-stream.ts';
