@@ -26,6 +26,12 @@ export interface ReferOutcome {
   accepted: boolean;
   /** SIP status of the REFER or of the final NOTIFY sipfrag, when known. */
   sipStatus?: number;
+  /**
+   * Where it ended, when known: 'refer' = the REFER itself was refused (the peer does not take
+   * transfers: 405, 501, 603 …), 'notify' = the peer tried and reported the outcome in a NOTIFY
+   * (RFC 3515 §2.4.5). Absent on a timeout or when the channel ended meanwhile.
+   */
+  stage?: 'refer' | 'notify';
 }
 
 /** Events of a Channel; every one carries only plain data. */
@@ -74,6 +80,14 @@ export interface Channel extends TypedEmitter<ChannelEvents> {
   hangup(reason?: string): Promise<void>;
   /** Asks the peer to call `target` instead (REFER, RFC 3515); resolves with the NOTIFY outcome. */
   refer(target: string): Promise<ReferOutcome>;
+  /**
+   * Consultative transfer (RFC 5589 §7, RFC 3891): a target that, given to ANOTHER channel's
+   * refer(), makes that channel's peer call this leg's peer and take this leg's place (for SIP:
+   * the peer's Contact URI with an escaped `?Replaces=<Call-ID>;to-tag=…;from-tag=…` header).
+   * Undefined while the leg has no confirmed dialog. Optional: a channel without it (fakes,
+   * WebRTC) cannot be replaced, and core falls back to bridging.
+   */
+  replacesTarget?(): string | undefined;
   /** Puts the peer on hold (re-INVITE a=sendonly, RFC 3264 §8.4). */
   hold(): Promise<void>;
   unhold(): Promise<void>;
