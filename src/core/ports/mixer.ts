@@ -1,12 +1,31 @@
-// The Mixer port: a conference bridge for three or more legs. Core defines it; an adapter over
-// the media workers' mixer implements it later (not built yet — addParticipant with a third
-// party fails with MIXER_UNAVAILABLE when no MixerFactory is wired).
+// The Mixer port: an N-party conference mix (mix-minus: each member hears everyone else) for
+// the legs of one call. Core defines it; src/adapters/engine-mixer.ts implements it over the
+// media workers' conference rooms. Core's CallMix (src/core/calls/call-mix.ts) decides which
+// legs are members; a mixer only does what it is told.
+//
+// Rules an implementation may rely on: every member lives beside the endpoint the mixer was
+// created `near` (same media worker — core dials every leg of a call near its first one), and
+// an endpoint is in at most one mixer.
+//
+// Close cascade: close() makes every member leave (they fall back to silence, their calls go
+// on) and releases the mix; afterwards add/setMuted reject and remove is a no-op. Idempotent.
 import type { MediaEndpoint } from './media-endpoint.ts';
+
+export interface MixerMemberOptions {
+  /** Others do not hear this member (it still hears them); default false. */
+  muted?: boolean;
+}
 
 export interface Mixer {
   readonly id: string;
-  add(endpoint: MediaEndpoint): Promise<void>;
+  readonly closed: boolean;
+  /** Joins `endpoint` (or updates it when already a member). */
+  add(endpoint: MediaEndpoint, opts?: MixerMemberOptions): Promise<void>;
+  /** Per-member mute: others stop / start hearing it. Rejects when it is not a member. */
+  setMuted(endpoint: MediaEndpoint, muted: boolean): Promise<void>;
+  /** Makes it leave; a no-op when it is not a member (or already closed). */
   remove(endpoint: MediaEndpoint): Promise<void>;
+  has(endpoint: MediaEndpoint): boolean;
   /** Removes every endpoint and releases the mixer; idempotent. */
   close(): Promise<void>;
 }

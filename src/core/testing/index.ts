@@ -2,3 +2,4 @@
 // and of the layers above it. Never wired in production.
 export { FakeChannel } from './fake-channel.ts';
 export { FakeMediaEndpoint, type FakeMediaOp } from './fake-media-endpoint.ts';
+export { FakeMixer, FakeMixerFactory } from './fake-mixer.ts';
