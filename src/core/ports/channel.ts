@@ -105,6 +105,12 @@ export interface DialOptions {
   trunkId?: string;
   /** Extra headers the application asked for (X- headers only; the adapter filters). */
   headers?: Record<string, string>;
+  /**
+   * Put the new leg's media beside this endpoint (same media worker), so the two can be bridged
+   * or mixed; default the adapter's choice (least-loaded worker). Core passes the call's first
+   * leg for every leg it adds to a call.
+   */
+  near?: import('./media-endpoint.ts').MediaEndpoint;
 }
 
 /** A new outbound leg: its signaling already under way (INVITE sent), and its media. */
