@@ -189,7 +189,10 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   private newCall(app: ApplicationRecord, direction: 'inbound' | 'outbound', from: Participant, to: Participant, callbackUrl: string | null, format?: string): Call {
     const id = randomUUID();
     const journal = new CallJournal(this.store, this.logger, () => callbackUrl ?? app.callbackUrl, format);
-    const call = new Call({ id, applicationId: app.id, direction, from, to, callbackUrl, journal, clock: this.clock, logger: this.logger, buildCdrs });
+    const call = new Call({
+      id, applicationId: app.id, direction, from, to, callbackUrl, journal, clock: this.clock, logger: this.logger, buildCdrs,
+      ...(this.opts.mixerFactory ? { mixerFactory: this.opts.mixerFactory } : {}),
+    });
     this.policies.set(id, { prefixes: app.limits.allowedDestinationPrefixes, handling: this.handlingOf(app) });
     this.live.set(id, call);
     call.once('ended', () => {
@@ -313,13 +316,19 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       this.assertDestination(this.policies.get(c.id)?.prefixes ?? [], target);
       const f = this.opts.channelFactory;
       if (!f) throw new CallError('NOT_CONFIGURED', 'no channel factory is configured for outbound legs');
-      const { channel, media } = await f.dial(target, { ...(o.callerId ? { callerId: o.callerId } : {}), ...(o.ringTimeoutMs ? { ringTimeoutMs: o.ringTimeoutMs } : {}) });
+      // Every leg of a call lives in the media worker of its first leg: bridges and mixers only
+      // join endpoints of one worker.
+      const near = [...c.legs.values()].find((l) => !l.media.closed)?.media;
+      const { channel, media } = await f.dial(target, {
+        ...(o.callerId ? { callerId: o.callerId } : {}), ...(o.ringTimeoutMs ? { ringTimeoutMs: o.ringTimeoutMs } : {}), ...(near ? { near } : {}),
+      });
       const leg = new Leg(randomUUID(), c.id, target, o.role, 'outbound', channel, media, this.clock.now());
       await c.addLeg(leg);
       return leg;
     };
     return {
       clock: this.clock, newId: randomUUID, recordingsDir: this.opts.recordingsDir, dialLeg,
+      liveCall: (id) => { const c = this.live.get(id); return c?.applicationId === call.applicationId ? c : undefined; },
       allowedDestinationPrefixes: this.policies.get(call.id)?.prefixes ?? [],
       ...(this.opts.synthesizer ? { synthesizer: this.opts.synthesizer } : {}),
       ...(this.opts.recognizer ? { recognizer: this.opts.recognizer } : {}),

@@ -37,6 +37,8 @@ export interface OperationEnv {
   allowedDestinationPrefixes: readonly string[];
   /** Adds an outbound leg to `call` (createCall, addParticipant, transfer). */
   dialLeg: import('./dial.ts').DialLeg;
+  /** Another live call of the same application (consultative transfer across calls); undefined otherwise. */
+  liveCall?(callId: string): Call | undefined;
 }
 
 export interface OperationContext {
@@ -66,6 +68,12 @@ export interface OperationDefinition<P = unknown> {
    * 'call ended', is the truth.
    */
   readonly keepOnCallEnd?: boolean;
+  /**
+   * Fields added to each of its lifecycle events (completed, failed AND cancelled — a cancel
+   * has no outcome of start() to carry them), e.g. addParticipant's participant and
+   * invitationId; default none.
+   */
+  eventData?(params: P): Record<string, unknown>;
   /** Checks and normalizes params (JSON-safe result: it is stored). Throws CallError. */
   validate(params: Params, call: Call): P;
   start(ctx: OperationContext, params: P): Promise<OperationOutcome>;
@@ -174,7 +182,7 @@ export class Operation implements RunningOperation {
     this.finishing = this.record(
       async (tx) => { await tx.calls.operations.finish(this.id, state, { ...result, ...(data ? { data } : {}) }, now); },
       wanted ? [`${this.def.eventPrefix}.${suffix}`] : [],
-      { result, ...data },
+      { result, ...this.def.eventData?.(this.params), ...data },
     ).catch(() => {}).then(() => this.settle(result));
     if (state !== 'cancelled') this.abort.abort(); // lets helpers release timers and listeners
     return this.finishing;
