@@ -30,6 +30,8 @@ export const SUBCODE = {
   INTERNAL: 16,
   NOT_SUPPORTED: 17,
   BARGE_IN: 18,
+  /** cancelAddParticipant: no pending invitation with that id (answered, failed, or never). */
+  INVITATION_NOT_FOUND: 19,
 } as const;
 
 export const ok = (message = 'done', subcode: number = SUBCODE.OK): OperationResult => ({ code: 200, subcode, message });
