@@ -38,7 +38,7 @@ test('TranscriptionData: ticks, words, participant and result state parse with t
   assert.equal(d.offsetInTicks, 15_000_000);
   assert.equal(d.durationInTicks, 9_000_000);
   assert.deepEqual(d.words.map((w) => [w.text, w.offsetInTicks, w.durationInTicks]), [['pay', 15_000_000, 3_000_000], ['bill', 21_000_000, 3_000_000]]);
-  assert.equal(d.participant.kind, 'phoneNumber');
+  assert.equal((d.participant as { kind?: string }).kind, 'phoneNumber');
   // A.8 and Microsoft's samples send PascalCase; the SDK passes the wire value through.
   assert.equal(d.resultState, 'Final');
 });
