@@ -22,6 +22,8 @@ export interface ConferenceMember {
   /** This tick's decoded inbound frame and whether it holds audio. */
   readonly inFrame: Int16Array;
   readonly inHave: boolean;
+  /** Muted at the engine (EndpointUpdate.muted): its frame stays out of the mix. Absent = false. */
+  readonly muted?: boolean;
   conference: { room: ConferenceRoom; key: string } | undefined;
 }
 
@@ -71,7 +73,7 @@ export class ConferenceRoom {
 
   /** Tick, between the endpoints' inbound and outbound phases. */
   pushInputs(): void {
-    for (const [key, ep] of this.members) if (ep.inHave) this.mixer.pushFrame(key, ep.inFrame);
+    for (const [key, ep] of this.members) if (ep.inHave && !ep.muted) this.mixer.pushFrame(key, ep.inFrame);
   }
 
   /** What member `key` hears this tick. */

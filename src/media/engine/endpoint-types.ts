@@ -69,6 +69,14 @@ export interface EndpointUpdate {
   codec?: CodecSpec;
   telephoneEvent?: TelephoneEventSpec;
   direction?: MediaDirection;
+  /**
+   * Mute at the engine: what this endpoint RECEIVES from its remote peer is no longer passed on —
+   * not to the bridged endpoint (connect(): it hears silence), not into a conference mix, not into
+   * the other endpoint's streams or recordings of what it sends. This endpoint itself still hears
+   * everything, and its own detectors, VAD, recordings and stream-out still get its audio.
+   * Omitted: unchanged. Default (at creation) false.
+   */
+  muted?: boolean;
 }
 
 export type DtmfSource = 'rfc4733' | 'inband' | 'info';

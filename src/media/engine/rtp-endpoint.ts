@@ -98,6 +98,8 @@ interface RecordOp {
   id: number;
   rec: RecorderLike;
   channels: 1 | 2;
+  /** Paused (setRecordPaused): nothing is written, so the file and durationMs skip this time. */
+  paused: boolean;
 }
 
 function bindSocket(port: number, address: string): Promise<Socket> {
@@ -189,6 +191,12 @@ export class RtpEndpoint {
   private play: PlayOp | undefined;
   private record: RecordOp | undefined;
   private echo = false;
+  /**
+   * Muted at the engine (EndpointUpdate.muted): what we receive is not passed on — the bridged
+   * peer sends silence instead of it, the conference leaves it out of the mix. Our own detectors,
+   * VAD, recorder and stream-out still get it (they read inFrame directly).
+   */
+  muted = false;
   /** The bridged endpoint (same worker): we send what it receives. */
   peer: RtpEndpoint | undefined;
   /** The conference this endpoint is in (same worker): we send its mix-minus for us. */
@@ -331,6 +339,7 @@ export class RtpEndpoint {
       this.tePt = u.telephoneEvent.payloadType;
     }
     if (u.direction) this.direction = u.direction;
+    if (u.muted !== undefined) this.muted = u.muted;
     if (u.remote && (u.remote.address !== this.remote?.address || u.remote.port !== this.remote?.port)) {
       this.setRemote(u.remote, now);
       this.marker = true;
@@ -352,7 +361,18 @@ export class RtpEndpoint {
 
   startRecord(opId: number, rec: RecorderLike, channels: 1 | 2): void {
     void this.stopRecord('cancelled');
-    this.record = { id: opId, rec, channels };
+    this.record = { id: opId, rec, channels, paused: false };
+  }
+
+  /**
+   * Pause or resume recording operation `opId`: while paused no frame is written (the same file
+   * continues on resume, and the reported durationMs excludes the pause). False when `opId` is not
+   * the running recording (finished, cancelled, unknown) — then nothing changes.
+   */
+  setRecordPaused(opId: number, paused: boolean): boolean {
+    if (this.record?.id !== opId) return false;
+    this.record.paused = paused;
+    return true;
   }
 
   /** Cancel operation `opId` if it runs here; false if unknown (already done). */
@@ -729,7 +749,7 @@ export class RtpEndpoint {
   private pushOutboundSlow(nowMs: number): void {
     const out = this.produce();
     const heard = this.inHave ? this.inFrame : this.zero;
-    if (this.record) {
+    if (this.record && !this.record.paused) {
       const r = this.record;
       try {
         if (r.channels === 2) r.rec.writeStereo(heard, out ?? this.zero);
@@ -804,7 +824,8 @@ export class RtpEndpoint {
       this.conference.room.mixFor(this.conference.key, this.outFrame);
       return this.outFrame;
     }
-    if (this.peer) return this.peer.inHave ? this.peer.inFrame : undefined;
+    // A muted peer's audio is not forwarded: we send silence (and record/stream only our side).
+    if (this.peer) return this.peer.inHave && !this.peer.muted ? this.peer.inFrame : undefined;
     if (this.echo && this.inHave) return this.inFrame;
     return undefined;
   }

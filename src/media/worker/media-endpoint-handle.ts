@@ -136,6 +136,16 @@ export class MediaEndpointHandle extends EventEmitter<MediaEndpointEvents> {
     return this.operation((op) => ({ c: 'record', op, path, opts }));
   }
 
+  /**
+   * Pause (true) or resume (false) the recording operation `op` (its Operation.id). While paused
+   * nothing is written; resuming continues the same file, and the durationMs reported when it
+   * completes excludes the paused time. For an operation that already completed (or is not a
+   * recording of this endpoint) it is a no-op that still resolves.
+   */
+  async setRecordingPaused(op: number, paused: boolean): Promise<void> {
+    await this.cmd({ c: 'pauseRecord', op, paused });
+  }
+
   /** Two-party bridge: each endpoint sends what the other receives (both must be in the same worker: create with `near`). */
   async connect(other: MediaEndpointHandle): Promise<void> {
     if (other.isClosed) throw new MediaClosedError();

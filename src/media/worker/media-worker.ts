@@ -282,6 +282,8 @@ async function command(id: number, ep: RtpEndpoint, cmd: EndpointCommand): Promi
       ep.startRecord(cmd.op, rec, channels);
       return undefined;
     }
+    case 'pauseRecord':
+      return ep.setRecordPaused(cmd.op, cmd.paused);
     case 'connect': {
       const other = endpoints.get(cmd.peer);
       if (!other) throw Object.assign(new Error('the other endpoint is not in this worker'), { code: 'CROSS_WORKER' });

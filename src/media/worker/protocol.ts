@@ -41,6 +41,8 @@ export type EndpointCommand =
   | { c: 'injectDtmf'; digit: string; durationMs: number }
   | { c: 'detect'; opts: DetectOptions }
   | { c: 'record'; op: number; path: string; opts: RecordOptions }
+  /** Pause/resume a running record operation; replies true, or false when `op` is not recording (no-op). */
+  | { c: 'pauseRecord'; op: number; paused: boolean }
   | { c: 'connect'; peer: number }
   | { c: 'disconnect' }
   | { c: 'echo'; on: boolean }
