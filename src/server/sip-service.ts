@@ -103,8 +103,15 @@ export class SipService implements Service {
       algorithms: config.sip.digestAlgorithms,
       clock,
       lookup: async (username) => {
+        // YAML sip.users first (a declaration kept for small setups), then the tenancy store:
+        // one indexed read per challenge answer, no cache, so a user created, changed or
+        // deleted through /v1/sip-users, the CLI or the config file counts at once.
         const password = users.get(username);
-        return password === undefined ? undefined : { password };
+        if (password !== undefined) return { password };
+        const u = await this.ctx.store.tenancy.sipUsers.getByUsername(username);
+        if (!u) return undefined;
+        // An HA1 given instead of a password is MD5(username:realm:password) for this node's realm.
+        return u.password !== null ? { password: u.password } : u.ha1 !== null ? { ha1: u.ha1 } : undefined;
       },
     });
     this.media = await MediaEngine.start({

@@ -2,8 +2,8 @@
 // a password (stored as given, needed for SHA-256 and MD5 challenges alike) or with an HA1
 // (hex MD5(username:realm:password), RFC 2617 §3.2.2.2 — then only MD5 challenges can be
 // verified for it, and only in the realm it was computed for).
-// Wiring these users into the registrar's digest check is the SIP adapter's job; today the
-// registrar still reads config `sip.users` (see docs/tenancy.md).
+// The SIP service's digest check reads these records straight from the store on every
+// challenge answer (server/sip-service.ts), so changes count at once (docs/tenancy.md).
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../lib/index.ts';
 import { UniqueViolationError, type SipUserRecord, type Store } from '../../store/index.ts';
