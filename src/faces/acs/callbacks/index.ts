@@ -1,5 +1,8 @@
 // The per-area ACS callback mappers (see CallbackMapper in ../callback-events.ts), tried in
 // order after the call/media mapper. A module appends its mapper here.
 import type { CallbackMapper } from '../callback-events.ts';
+import { participantCallbacks } from './participants.ts';
 
-export const CALLBACK_MAPPERS: readonly CallbackMapper[] = [];
+export const CALLBACK_MAPPERS: readonly CallbackMapper[] = [
+  participantCallbacks,
+];
