@@ -10,8 +10,7 @@ const later = (action: string, participants = false): AcsRoute => ({
 });
 
 export const notYetRoutes: AcsRoute[] = [
-  later('hold'), later('unhold'),
-  later('add', true), later('mute', true), later('cancelAddParticipant', true), later('moveHere', true),
+  later('moveHere', true),
   later('startMediaStreaming'), later('stopMediaStreaming'),
   later('startTranscription'), later('stopTranscription'), later('updateTranscription'),
   {
