@@ -60,3 +60,20 @@ const NAMES: Record<string, string> = Object.fromEntries(Object.entries(TONES).m
 export const toneChar = (name: unknown): string | undefined => (typeof name === 'string' ? TONES[name.toLowerCase()] : undefined);
 /** DTMF character → ACS tone name. */
 export const toneName = (c: string): string => NAMES[c.toUpperCase()] ?? c;
+
+/** A CallParticipant (vendor-apis.md A.2): identifier with kind, isMuted, isOnHold. */
+export const callParticipant = (p: Participant, flags: { muted?: boolean; onHold?: boolean }): Record<string, unknown> =>
+  ({ identifier: toIdentifier(p), isMuted: flags.muted === true, isOnHold: flags.onHold === true });
+
+/**
+ * The Switchboard call id inside an ACS serverCallId (base64 of 'sb:<callId>', see
+ * serverCallIdOf in ./callback-events.ts); undefined when it is not one of ours — a real
+ * Azure serverCallId names a call Switchboard never had.
+ */
+export function callIdOfServerCallId(serverCallId: unknown): string | undefined {
+  if (typeof serverCallId !== 'string' || serverCallId.length === 0 || serverCallId.length > 512) return undefined;
+  const text = Buffer.from(serverCallId, 'base64').toString('utf8');
+  const m = /^sb:([A-Za-z0-9._-]{1,128})$/.exec(text);
+  // Round-trip so that junk that happens to decode is refused too.
+  return m && Buffer.from(text).toString('base64') === serverCallId ? m[1] : undefined;
+}

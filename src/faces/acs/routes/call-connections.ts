@@ -1,7 +1,8 @@
 // ACS call connection routes (vendor-apis.md A.1): create, answer / redirect / reject (by
-// incomingCallContext), connect, get, hang up (leave), terminate, transfer to participant.
+// incomingCallContext), connect (serverCallLocator), get, hang up (leave), terminate, transfer to participant.
 import { ACS_FORMAT } from '../callback-events.ts';
 import { bad, notFound } from '../acs-error.ts';
+import { callIdOfServerCallId } from '../identifiers.ts';
 import { callAction, echoContext, type AcsRoute } from '../route-context.ts';
 
 export const callConnectionRoutes: AcsRoute[] = [
@@ -41,9 +42,23 @@ export const callConnectionRoutes: AcsRoute[] = [
     },
   },
   {
+    // Connect (vendor-apis.md A.2 ConnectRequest): takes over an existing call by its locator.
+    // serverCallLocator → the Switchboard call inside the serverCallId (base64 'sb:<callId>'),
+    // whose later callbacks go to this callbackUri. groupCallLocator / roomCallLocator would
+    // name a conference: not supported yet (501, docs/faces/acs.md).
     method: 'POST', pattern: /^\/calling\/callConnections:connect$/,
-    async handle(ctx) {
-      return ctx.notSupported('connect (call locators)');
+    async handle(ctx, request, reply, _m, body) {
+      const loc = (body.callLocator ?? {}) as Record<string, unknown>;
+      const kind = typeof loc.kind === 'string' ? loc.kind : loc.serverCallId ? 'serverCallLocator' : loc.groupCallId ? 'groupCallLocator' : loc.roomId ? 'roomCallLocator' : '';
+      if (typeof body.callbackUri !== 'string') throw bad('callbackUri is required.');
+      if (kind === 'groupCallLocator' || kind === 'roomCallLocator') return ctx.notSupported(`connect with a ${kind} (conferences)`);
+      if (kind !== 'serverCallLocator') throw bad('callLocator must be a serverCallLocator, groupCallLocator or roomCallLocator.');
+      const callId = callIdOfServerCallId(loc.serverCallId);
+      if (!callId) throw notFound('No call has this serverCallId.');
+      const call = ctx.calls().getLive(ctx.principalOf(request), callId);
+      if (!call) throw notFound('No call has this serverCallId.');
+      call.journal.directTo(body.callbackUri, ACS_FORMAT);
+      return reply.code(200).send(await ctx.properties(request, callId, { callbackUri: body.callbackUri }));
     },
   },
   {

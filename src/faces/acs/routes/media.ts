@@ -1,5 +1,8 @@
 // ACS media routes (vendor-apis.md A.1): play, recognize, send DTMF, cancel all media
-// operations, continuous DTMF recognition start/stop.
+// operations, continuous DTMF recognition start/stop, hold / unhold.
+// Partial (docs/faces/acs.md): recognize 'speech' (free-form) and 'speechOrDtmf' without
+// choices answer 501 — the local recognizer matches choices, it does not transcribe; a choice's
+// `tone`, speechLanguage and speechOptions are accepted and ignored.
 import { bad, notFound } from '../acs-error.ts';
 import { toneChar } from '../identifiers.ts';
 import { callAction, echoContext, type AcsRoute } from '../route-context.ts';
@@ -23,6 +26,8 @@ export const mediaRoutes: AcsRoute[] = [
       const type = String(body.recognizeInputType ?? '').toLowerCase();
       const o = (body.recognizeOptions ?? {}) as Record<string, any>;
       if (type === 'speech') ctx.notSupported('free-form speech recognition (use choices)');
+      // speechOrDtmf in ACS is free-form speech or DTMF; with choices given, core can do it.
+      if (type === 'speechordtmf' && !(Array.isArray(o.choices) && o.choices.length > 0)) ctx.notSupported('speechOrDtmf without choices (free-form speech recognition)');
       const mode = type === 'dtmf' ? 'dtmf' : type === 'choices' ? 'speech' : type === 'speechordtmf' ? 'speechOrDtmf' : undefined;
       if (!mode) throw bad('recognizeInputType must be dtmf, choices, speech or speechOrDtmf.');
       const prompts = body.playPrompts ?? (body.playPrompt ? [body.playPrompt] : undefined);
@@ -68,6 +73,18 @@ export const mediaRoutes: AcsRoute[] = [
       if (!call) throw notFound(`no call ${id}`);
       // Core's flag: every digit becomes a dtmf.received event (→ ContinuousDtmfRecognitionToneReceived).
       call.continuousDtmf = g[2] === 'startContinuousDtmfRecognition';
+      return reply.code(200).send();
+    },
+  },
+  {
+    method: 'POST', pattern: callAction('(hold|unhold)'),
+    async handle(ctx, request, reply, g, body) {
+      const id = decodeURIComponent(g[1]);
+      // HoldRequest / UnholdRequest: targetParticipant (required by ACS; absent = the primary leg here).
+      const legId = ctx.legFor(request, id, body.targetParticipant);
+      const music = g[2] === 'hold' && body.playSourceInfo ? ctx.playSources([body.playSourceInfo]) : undefined;
+      // ACS answers 200 at once; a failure comes later as HoldFailed (hold) — see callbacks/participants.ts.
+      await ctx.run(request, id, g[2], { ...(legId ? { legId } : {}), ...(music ? { music } : {}) }, body);
       return reply.code(200).send();
     },
   },

@@ -1,31 +1,100 @@
-// ACS participant routes (vendor-apis.md A.1): list, get, remove (add, mute, cancel add and
-// move come with core's participant operations).
-import type { Participant } from '../../../core/index.ts';
-import { notFound } from '../acs-error.ts';
-import { toIdentifier } from '../identifiers.ts';
+// ACS participant routes (vendor-apis.md A.1/A.2): list, get, add, remove, mute and cancel add,
+// mapped onto core's participant operations (addParticipant, removeParticipant,
+// muteParticipant, cancelAddParticipant). isMuted / isOnHold are read from the live legs.
+// Not here: unmute (ACS has no REST unmute in GA; SDK 1.5.1 and 1.6.0 expose only
+// muteParticipant — core's unmuteParticipant is reachable through the native API only) and
+// moveHere (1.6.0; 501, see ./not-yet.ts and docs/faces/acs.md).
+import { randomUUID } from 'node:crypto';
+import type { Call, Participant } from '../../../core/index.ts';
+import { AcsError, bad, notFound } from '../acs-error.ts';
+import { callParticipant } from '../identifiers.ts';
 import { callAction, echoContext, type AcsRoute } from '../route-context.ts';
+
+/** A leg's ACS flags. `onHold` is core's name; `held` the earlier one (read both, core renames). */
+export function legFlags(leg: unknown): { muted: boolean; onHold: boolean } {
+  const l = leg as { muted?: boolean; onHold?: boolean; held?: boolean };
+  return { muted: l.muted === true, onHold: (l.onHold ?? l.held) === true };
+}
+
+/** The CallParticipants of a live call: its answered legs (a ringing invitation is not in the call yet). */
+export function liveParticipants(call: Call): Record<string, unknown>[] {
+  return [...call.legs.values()].filter((l) => l.state === 'answered').map((l) => callParticipant(l.participant, legFlags(l)));
+}
+
+/** How long an invitation rings: ACS invitationTimeoutInSeconds (1..180; absent = core default). */
+function ringTimeoutMs(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1 || raw > 180) throw bad('invitationTimeoutInSeconds must be an integer from 1 to 180.');
+  return raw * 1000;
+}
 
 export const participantRoutes: AcsRoute[] = [
   {
     method: 'GET', pattern: /^\/calling\/callConnections\/([^/:]+)\/participants(?:\/(.+))?$/,
     async handle(ctx, request, _reply, g) {
       const id = decodeURIComponent(g[1]);
-      const v = await ctx.calls().get(ctx.principalOf(request), id);
-      const list = v.legs.filter((l) => l.state !== 'ended').map((l) => ({ identifier: toIdentifier(l.participant as unknown as Participant), isMuted: false, isOnHold: false }));
+      const live = ctx.calls().getLive(ctx.principalOf(request), id);
+      let list: Record<string, unknown>[];
+      if (live) list = liveParticipants(live);
+      else {
+        // Ended (or on another node's memory): what the store knows, without flags.
+        const v = await ctx.calls().get(ctx.principalOf(request), id);
+        list = v.legs.filter((l) => l.state !== 'ended').map((l) => callParticipant(l.participant as unknown as Participant, {}));
+      }
       if (g[2] === undefined) return { value: list };
       const raw = decodeURIComponent(g[2]);
-      const one = list.find((p) => p.identifier.rawId === raw);
+      const one = list.find((p) => (p.identifier as { rawId: string }).rawId === raw);
       if (!one) throw notFound('The participant is not in the call.');
       return one;
+    },
+  },
+  {
+    method: 'POST', pattern: callAction('add', true),
+    async handle(ctx, request, reply, g, body) {
+      const id = decodeURIComponent(g[1]);
+      const target = ctx.participant(body.participantToAdd, 'participantToAdd');
+      const caller = body.sourceCallerIdNumber ? ctx.participant(body.sourceCallerIdNumber, 'sourceCallerIdNumber') : undefined;
+      const ring = ringTimeoutMs(body.invitationTimeoutInSeconds);
+      // The face names the invitation so the 202 can carry it before core has dialed.
+      const invitationId = randomUUID();
+      await ctx.run(request, id, 'addParticipant', {
+        target, invitationId, ...(caller ? { callerId: caller } : {}), ...(ring !== undefined ? { ringTimeoutMs: ring } : {}),
+      }, body);
+      return reply.code(202).send({ participant: callParticipant(target, {}), invitationId, ...echoContext(body) });
     },
   },
   {
     method: 'POST', pattern: callAction('remove', true),
     async handle(ctx, request, reply, g, body) {
       const id = decodeURIComponent(g[1]);
+      if (body.participantToRemove === undefined) throw bad('participantToRemove is required.');
       const legId = ctx.legFor(request, id, body.participantToRemove);
-      await ctx.run(request, id, 'hangup', { forEveryone: false, ...(legId ? { legId } : {}) }, body);
+      await ctx.run(request, id, 'removeParticipant', { legId }, body);
       return reply.code(202).send(echoContext(body));
+    },
+  },
+  {
+    method: 'POST', pattern: callAction('mute', true),
+    async handle(ctx, request, reply, g, body) {
+      const id = decodeURIComponent(g[1]);
+      const targets = body.targetParticipants as unknown[];
+      // ACS takes a list but mutes exactly one participant per request (its service refuses more).
+      if (!Array.isArray(targets) || targets.length !== 1) throw bad('targetParticipants must hold exactly one participant.');
+      const legId = ctx.legFor(request, id, targets[0]);
+      const op = await ctx.run(request, id, 'muteParticipant', { legId }, body);
+      // ACS answers mute synchronously (200, no callback): wait for core's result.
+      const r = await op.done;
+      if (r.code >= 300) throw new AcsError(r.code >= 500 ? 500 : 400, r.code >= 500 ? 'InternalServerError' : 'BadRequest', r.message);
+      return reply.code(200).send(echoContext(body));
+    },
+  },
+  {
+    method: 'POST', pattern: callAction('cancelAddParticipant', true),
+    async handle(ctx, request, reply, g, body) {
+      const id = decodeURIComponent(g[1]);
+      if (typeof body.invitationId !== 'string' || body.invitationId.length === 0) throw bad('invitationId is required.');
+      await ctx.run(request, id, 'cancelAddParticipant', { invitationId: body.invitationId }, body);
+      return reply.code(202).send({ invitationId: body.invitationId, ...echoContext(body) });
     },
   },
 ];
