@@ -5,7 +5,7 @@
 // detection is on, the caller's audio is recorded to a scratch WAV, cut at VAD end-of-speech and
 // handed to core as an 'utterance' (16-bit PCM) — core passes it to the Recognizer.
 //
-// PARTIAL (the engine has no command for these yet): startStream/stopStream, mute/unmute and
+// PARTIAL (the engine has no command for these yet): mute/unmute and
 // recording pause/resume reject with NotSupportedError; utterance capture shares the engine's
 // single recorder per endpoint, so it pauses while a call recording runs on the same leg.
 //
@@ -16,10 +16,11 @@ import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   MediaEndpoint, MediaEndpointEvents, MediaOperation, MediaResult, MediaStats, PlayItem, PlayOptions, RecordOptions,
-  RecordingOperation, StreamOptions,
+  RecordingOperation, TapOptions, AudioTap,
 } from '../core/index.ts';
 import type { Clock, Logger, TimerHandle } from '../lib/index.ts';
 import type { MediaEndpointHandle, Operation, OperationResult, PlaySpec } from '../media/index.ts';
+import { AudioTapFanout } from './audio-tap-fanout.ts';
 import { decodePcmWav } from './pcm-wav.ts';
 
 export class NotSupportedError extends Error {
@@ -67,6 +68,8 @@ export class EngineMediaEndpoint extends EventEmitter<MediaEndpointEvents> imple
   private capture: Capture | undefined;
   private userRecording = false;
   private readonly running = new Set<(r: MediaResult) => void>();
+  /** Audio taps (streaming, transcription); created on the first openTap. */
+  private taps: AudioTapFanout | undefined;
   private readonly clock: Clock;
   private readonly logger: Logger;
 
@@ -299,14 +302,21 @@ export class EngineMediaEndpoint extends EventEmitter<MediaEndpointEvents> imple
     return this.wrap(op, EngineMediaEndpoint.basic);
   }
 
-  async startStream(_opts: StreamOptions): Promise<void> {
+  /** Several taps share the engine's one stream-out hook (see AudioTapFanout). */
+  async openTap(opts: TapOptions): Promise<AudioTap> {
     this.check();
-    throw new NotSupportedError('media streaming is not wired to the media engine yet');
+    this.taps ??= new AudioTapFanout(this.handle, this.logger, this.id);
+    return this.taps.openTap(opts);
   }
 
-  async stopStream(): Promise<void> {
+  async streamIn(samples: Int16Array, rate: 16000 | 24000): Promise<void> {
     this.check();
-    throw new NotSupportedError('media streaming is not wired to the media engine yet');
+    await this.handle.streamIn(samples, rate);
+  }
+
+  async clearStreamIn(): Promise<void> {
+    this.check();
+    await this.handle.clearStream();
   }
 
   /** Two-party bridge; both endpoints must live in the same media worker (the engine's rule). */

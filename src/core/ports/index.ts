@@ -7,7 +7,7 @@ export type {
 } from './channel.ts';
 export type {
   MediaEndpoint, MediaEndpointEvents, MediaOperation, MediaResult, MediaStats, PlayItem, PlayOptions, RecordOptions,
-  RecordingOperation, StreamOptions,
+  RecordingOperation, TapOptions, AudioTap, AudioTapEvents,
 } from './media-endpoint.ts';
 export type { Synthesizer, SynthesisRequest, SynthesisResult, Recognizer, Choice, ChoiceResult } from './speech.ts';
 export type { Mixer, MixerFactory } from './mixer.ts';

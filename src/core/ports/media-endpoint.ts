@@ -91,13 +91,33 @@ export interface MediaEndpointEvents {
   closed: [{ reason: string }];
 }
 
-export interface StreamOptions {
-  /** WebSocket URL audio goes to / comes from. */
-  url: string;
-  /** 'inbound' (caller's audio out), 'outbound', 'both'; default 'inbound'. */
-  direction?: 'inbound' | 'outbound' | 'both';
-  /** Sample rate sent; default 16000. */
-  rate?: 8000 | 16000 | 24000;
+export interface TapOptions {
+  /** Rate of the PCM delivered, Hz (16-bit mono). */
+  rate: 16000 | 24000;
+  /**
+   * true: what the peer says plus what this leg sends it (the two-party call as heard on the line);
+   * false: only what the peer says. Default false.
+   */
+  mixed?: boolean;
+}
+
+export interface AudioTapEvents {
+  /** One 20 ms chunk. `samples` is shared between taps: read it, never write it. */
+  audio: [{ rate: number; samples: Int16Array }];
+  /** Emitted once, after close() or when the endpoint closes. */
+  closed: [];
+}
+
+/**
+ * A listener on a leg's audio (streaming to a WebSocket, live transcription …). Several taps may
+ * be open on one endpoint at once; each gets every chunk. A tap slower than real time never
+ * delays the others or the call: audio it could not take is shed (oldest first) and counted.
+ */
+export interface AudioTap extends TypedEmitter<AudioTapEvents> {
+  /** Chunks shed for this tap (worker-side pacing and adapter-side), as known so far; final after close(). */
+  readonly dropped: number;
+  /** Idempotent; emits 'closed' once. */
+  close(): Promise<void>;
 }
 
 export interface MediaEndpoint extends TypedEmitter<MediaEndpointEvents> {
@@ -111,8 +131,15 @@ export interface MediaEndpoint extends TypedEmitter<MediaEndpointEvents> {
   detectSpeech(on: boolean): Promise<void>;
   /** Sends RFC 4733 digits; `done` settles after the last one. */
   sendDtmf(digits: string, opts?: { durationMs?: number }): Promise<MediaOperation>;
-  startStream(opts: StreamOptions): Promise<void>;
-  stopStream(): Promise<void>;
+  /** Starts listening to this leg's audio; see AudioTap. */
+  openTap(opts: TapOptions): Promise<AudioTap>;
+  /**
+   * Queues PCM (16-bit mono at `rate`) to be played to the peer after what is queued; it plays
+   * whenever no play() runs. Ownership of `samples` passes to the endpoint.
+   */
+  streamIn(samples: Int16Array, rate: 16000 | 24000): Promise<void>;
+  /** Drops the stream-in audio queued but not yet played (barge-in). */
+  clearStreamIn(): Promise<void>;
   /** Bridges audio both ways with another endpoint (two-party calls). */
   connect(other: MediaEndpoint): Promise<void>;
   disconnect(): Promise<void>;

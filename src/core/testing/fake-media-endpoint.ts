@@ -3,7 +3,7 @@
 // utterances. Not for production: it moves no audio.
 import { EventEmitter } from 'node:events';
 import type {
-  MediaEndpoint, MediaEndpointEvents, MediaResult, MediaStats, PlayItem, PlayOptions, RecordOptions, RecordingOperation, StreamOptions,
+  MediaEndpoint, MediaEndpointEvents, MediaResult, MediaStats, PlayItem, PlayOptions, RecordOptions, RecordingOperation, TapOptions, AudioTap, AudioTapEvents,
 } from '../ports/index.ts';
 
 export interface FakeMediaOp extends RecordingOperation {
@@ -14,6 +14,18 @@ export interface FakeMediaOp extends RecordingOperation {
   finish(r: MediaResult): void;
 }
 
+export class FakeAudioTap extends EventEmitter<AudioTapEvents> implements AudioTap {
+  dropped = 0;
+  isClosed = false;
+  constructor(readonly opts: TapOptions, private readonly onClose: (t: FakeAudioTap) => void) { super(); }
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.onClose(this);
+    this.emit('closed');
+  }
+}
+
 export class FakeMediaEndpoint extends EventEmitter<MediaEndpointEvents> implements MediaEndpoint {
   private static next = 1;
   readonly id = `fake-ep-${FakeMediaEndpoint.next++}`;
@@ -22,6 +34,10 @@ export class FakeMediaEndpoint extends EventEmitter<MediaEndpointEvents> impleme
   readonly log: string[] = [];
   connectedTo?: MediaEndpoint;
   stats_: MediaStats = { packetsReceived: 1000, packetsLost: 10, jitterMs: 3, rttMs: 40 };
+  /** Open audio taps; tapAudio() feeds them. */
+  readonly taps: FakeAudioTap[] = [];
+  /** What streamIn received (cleared by clearStreamIn). */
+  readonly streamedIn: { rate: number; samples: Int16Array }[] = [];
   /** When set, play() rejects with it. */
   failPlay?: Error;
 
@@ -56,8 +72,15 @@ export class FakeMediaEndpoint extends EventEmitter<MediaEndpointEvents> impleme
   async sendDtmf(digits: string): Promise<FakeMediaOp> { this.check(); this.log.push(`sendDtmf:${digits}`); return this.op('sendDtmf', { digits }); }
   async detectDtmf(on: boolean): Promise<void> { this.check(); this.log.push(`detectDtmf:${on}`); }
   async detectSpeech(on: boolean): Promise<void> { this.check(); this.log.push(`detectSpeech:${on}`); }
-  async startStream(o: StreamOptions): Promise<void> { this.check(); this.log.push(`startStream:${o.url}`); }
-  async stopStream(): Promise<void> { this.check(); this.log.push('stopStream'); }
+  async openTap(opts: TapOptions): Promise<FakeAudioTap> {
+    this.check();
+    this.log.push(`openTap:${opts.rate}:${opts.mixed ? 'mixed' : 'peer'}`);
+    const tap = new FakeAudioTap(opts, (t) => { this.taps.splice(this.taps.indexOf(t), 1); this.log.push('closeTap'); });
+    this.taps.push(tap);
+    return tap;
+  }
+  async streamIn(samples: Int16Array, rate: 16000 | 24000): Promise<void> { this.check(); this.streamedIn.push({ rate, samples }); }
+  async clearStreamIn(): Promise<void> { this.check(); this.log.push('clearStreamIn'); this.streamedIn.length = 0; }
   async connect(other: MediaEndpoint): Promise<void> { this.check(); this.connectedTo = other; this.log.push(`connect:${other.id}`); }
   async disconnect(): Promise<void> { this.check(); this.connectedTo = undefined; this.log.push('disconnect'); }
   async mute(): Promise<void> { this.check(); this.log.push('mute'); }
@@ -67,11 +90,16 @@ export class FakeMediaEndpoint extends EventEmitter<MediaEndpointEvents> impleme
   async close(): Promise<void> {
     if (this.closed) return;
     for (const o of this.running()) o.finish({ reason: 'closed' });
+    for (const t of [...this.taps]) void t.close();
     this.closed = true;
     this.emit('closed', { reason: 'closed' });
   }
 
   // The peer's side.
   digit(d: string, source: 'rfc4733' | 'inband' = 'rfc4733'): void { this.emit('dtmf', { digit: d, source }); }
+  /** 20 ms of the peer's audio to every open tap (at each tap's rate); `fill` sets every sample. */
+  tapAudio(fill = 0): void {
+    for (const t of this.taps) t.emit('audio', { rate: t.opts.rate, samples: new Int16Array(t.opts.rate / 50).fill(fill) });
+  }
   utterance(): void { this.emit('utterance', { rate: 8000, samples: new Int16Array(160) }); }
 }
