@@ -11,11 +11,18 @@ import { reject } from './reject.ts';
 import { sendDtmf } from './send-dtmf.ts';
 import { cancelAllMediaOperations } from './cancel-all-media.ts';
 import { transferBlind } from './transfer-blind.ts';
+import { transferConsultative } from './transfer-consultative.ts';
 import { recordResponse } from './record-response.ts';
 import { startRecording } from './start-recording.ts';
 import { stopRecording } from './stop-recording.ts';
+import { addParticipant } from './add-participant.ts';
+import { cancelAddParticipant } from './cancel-add-participant.ts';
+import { removeParticipant } from './remove-participant.ts';
+import { muteParticipant, unmuteParticipant } from './mute-participant.ts';
+import { hold, unhold } from './hold.ts';
 
 export const OPERATIONS: ReadonlyMap<string, OperationDefinition<any>> = new Map<string, OperationDefinition<any>>([
-  answer, reject, redirect, hangup, play, recognize, createCall, sendDtmf, cancelAllMediaOperations, transferBlind,
+  answer, reject, redirect, hangup, play, recognize, createCall, sendDtmf, cancelAllMediaOperations, transferBlind, transferConsultative,
   recordResponse, startRecording, stopRecording,
+  addParticipant, cancelAddParticipant, removeParticipant, muteParticipant, unmuteParticipant, hold, unhold,
 ].map((d) => [d.name, d]));
