@@ -13,9 +13,10 @@ import { EventEmitter } from 'node:events';
 import type { Clock, Logger } from '../../lib/index.ts';
 import type { CallRecord, CdrRecord, TransactionScope } from '../../store/index.ts';
 import type { DomainEvent } from '../events/index.ts';
-import type { HangupInfo, MediaStats, Participant } from '../ports/index.ts';
+import type { HangupInfo, MediaStats, MixerFactory, Participant } from '../ports/index.ts';
 import { CallError } from './call-error.ts';
 import { callEvent, type CallJournal } from './call-journal.ts';
+import { CallMix } from './call-mix.ts';
 import { canCallTransition, isUnanswered, type CallState } from './call-state.ts';
 import type { Leg } from './leg.ts';
 
@@ -62,6 +63,17 @@ export interface CallInit {
   buildCdrs: (call: Call, stats: ReadonlyMap<string, MediaStats | undefined>) => CdrRecord[];
   /** Longest wait for a leg's hangup or stats while ending; default 5000 ms. */
   endWaitMs?: number;
+  /** For conferences (addParticipant); default none (a third party cannot be mixed: NOT_CONFIGURED). */
+  mixerFactory?: MixerFactory;
+}
+
+/** One entry of participants.updated. */
+export interface ParticipantView {
+  legId: string;
+  participant: Participant;
+  muted: boolean;
+  onHold: boolean;
+  role: string;
 }
 
 export class Call extends EventEmitter<CallEvents> {
@@ -81,6 +93,13 @@ export class Call extends EventEmitter<CallEvents> {
   continuousDtmf = false;
   /** How the call ended, once ending. */
   endInfo?: HangupInfo;
+  /** Media wiring: bridges or one conference mixer (./call-mix.ts). */
+  readonly mix: CallMix;
+  /** Pending addParticipant invitations: invitationId → the operation's id (cancelAddParticipant). */
+  readonly invitations = new Map<string, string>();
+  /** participants.updated so far (its `sequence`). */
+  private participantsSeq = 0;
+  private rosterOn = false;
   private _state: CallState;
   private _closed = false;
   private ending?: Promise<void>;
@@ -106,6 +125,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.endWaitMs = init.endWaitMs ?? 5000;
     this._state = init.direction === 'inbound' ? 'incoming' : 'dialing';
     this.times = { createdAt: init.clock.now() };
+    this.mix = new CallMix(() => this.legs.values(), init.mixerFactory);
   }
 
   get state(): CallState {
@@ -123,6 +143,35 @@ export class Call extends EventEmitter<CallEvents> {
 
   liveLegs(): Leg[] {
     return [...this.legs.values()].filter((l) => l.live);
+  }
+
+  /** The roster as participants.updated reports it: live answered legs. */
+  participantViews(): ParticipantView[] {
+    return this.liveLegs().filter((l) => l.state === 'answered').map((l) => ({
+      legId: l.id, participant: l.participant, muted: l.muted, onHold: l.onHold, role: l.role,
+    }));
+  }
+
+  /**
+   * Journals participants.updated {sequence, participants}. The roster is published from the
+   * first participant operation on (addParticipant answered, mute, hold, remove); afterwards
+   * every answer and hangup of a leg publishes it too. A plain two-party call never sends it,
+   * so its event sequence stays call.incoming … call.ended.
+   */
+  publishParticipants(): Promise<void> {
+    this.rosterOn = true;
+    if (this.ending) return Promise.resolve();
+    return this.journal.record({ events: [this.event('participants.updated', { sequence: ++this.participantsSeq, participants: this.participantViews() })] });
+  }
+
+  /** Whether participants.updated is being published (see publishParticipants). */
+  get rosterPublished(): boolean {
+    return this.rosterOn;
+  }
+
+  /** Starts publishing the roster on changes without publishing it now. */
+  trackParticipants(): void {
+    this.rosterOn = true;
   }
 
   assertOpen(): void {
@@ -227,6 +276,7 @@ export class Call extends EventEmitter<CallEvents> {
     if (leg === this.primaryLeg && isUnanswered(this._state) && this.direction === 'outbound') {
       this.transition('established', 'call.answered', { legId: leg.id }).catch(() => {});
     }
+    if (this.rosterPublished || leg.role === 'participant') void this.publishParticipants().catch(() => {});
   }
 
   private onLegEnded(leg: Leg, info: HangupInfo): void {
@@ -244,11 +294,15 @@ export class Call extends EventEmitter<CallEvents> {
       void peer.channel.hangup('peer-hangup').catch(() => {});
     }
     const live = this.liveLegs();
+    if (live.length > 0 && this.mix.mode === 'mixed') {
+      this.mix.arrange().catch((err: unknown) => this.logger.warn({ callId: this.id, err: String(err) }, 'conference not rearranged after a hangup'));
+    }
     if (live.length === 0 || (leg === this.primaryLeg && isUnanswered(this._state))) {
       void this.end(this.expectedEnd ? { ...this.expectedEnd, ...(info.sipStatus !== undefined ? { sipStatus: info.sipStatus } : {}) } : info);
       return;
     }
     this.journal.record({ events: [this.event('participant.removed', { legId: leg.id, participant: leg.participant, reason: info.reason, by: info.by })] }).catch(() => {});
+    if (this.rosterPublished && leg.times.answeredAt !== undefined) void this.publishParticipants().catch(() => {});
   }
 
   private onDtmf(leg: Leg, digit: string, source: string): void {
@@ -301,6 +355,7 @@ export class Call extends EventEmitter<CallEvents> {
         durationMs: this.times.answeredAt !== undefined ? now - this.times.answeredAt : 0,
       })],
     }).catch((err: unknown) => this.logger.error({ callId: this.id, err: String(err) }, 'call end not persisted'));
+    await this.mix.close().catch(() => {});
     await Promise.allSettled([...this.legs.values()].map((l) => l.close()));
     this.emit('ended', info);
   }

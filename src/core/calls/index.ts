@@ -2,7 +2,8 @@
 export { CallService, type CallServiceOptions, type CallServiceEvents, type IncomingInfo, type ExecuteOptions, type CallView, type WebhookHealthSignal } from './call-service.ts';
 export { CallLimiter, type Admission } from './call-limiter.ts';
 export { resolveCallHandling, UNANSWERED_STATUSES, LIMIT_STATUSES, type ResolvedCallHandling } from './call-handling.ts';
-export { Call, type CallEvents, type CallInit, type TtsUsage, type RunningOperation } from './call.ts';
+export { Call, type CallEvents, type CallInit, type TtsUsage, type RunningOperation, type ParticipantView } from './call.ts';
+export { CallMix, type CallMixMode } from './call-mix.ts';
 export { Leg, type LegEvents, type LegRole, type LegTimes } from './leg.ts';
 export { CallError, type CallErrorCode } from './call-error.ts';
 export { canCallTransition, canLegTransition, isUnanswered, type CallState, type LegState } from './call-state.ts';

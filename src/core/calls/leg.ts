@@ -37,8 +37,10 @@ export class Leg extends EventEmitter<LegEvents> {
   hangup?: HangupInfo;
   /** The leg this one is bridged to (MediaEndpoint.connect), if any. */
   bridgedTo?: Leg;
+  /** Others do not hear this leg (muteParticipant); applied by the call's CallMix. */
   muted = false;
-  held = false;
+  /** Out of the bridge/mix and hearing music (hold); applied by the call's CallMix. */
+  onHold = false;
   /** Music played to this leg while held (hold operation), cancelled on unhold. */
   holdMusic?: MediaOperation;
 

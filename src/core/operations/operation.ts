@@ -73,7 +73,7 @@ export interface OperationDefinition<P = unknown> {
    * has no outcome of start() to carry them), e.g. addParticipant's participant and
    * invitationId; default none.
    */
-  eventData?(params: P): Record<string, unknown>;
+  eventData?(params: P, operationId: string): Record<string, unknown>;
   /** Checks and normalizes params (JSON-safe result: it is stored). Throws CallError. */
   validate(params: Params, call: Call): P;
   start(ctx: OperationContext, params: P): Promise<OperationOutcome>;
@@ -182,7 +182,7 @@ export class Operation implements RunningOperation {
     this.finishing = this.record(
       async (tx) => { await tx.calls.operations.finish(this.id, state, { ...result, ...(data ? { data } : {}) }, now); },
       wanted ? [`${this.def.eventPrefix}.${suffix}`] : [],
-      { result, ...this.def.eventData?.(this.params), ...data },
+      { result, ...this.def.eventData?.(this.params, this.id), ...data },
     ).catch(() => {}).then(() => this.settle(result));
     if (state !== 'cancelled') this.abort.abort(); // lets helpers release timers and listeners
     return this.finishing;
