@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { makeTestCa } from './test-ca.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
@@ -21,8 +22,12 @@ const files = walk(join(root, 'src'), walk(join(root, 'test'), []))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 
+// HTTPS tests (the ACS SDK over https://) need a CA every test process trusts from its start.
+const caDir = process.env.SWITCHBOARD_TEST_TLS_DIR ?? makeTestCa();
+const env = caDir ? { ...process.env, SWITCHBOARD_TEST_TLS_DIR: caDir, NODE_EXTRA_CA_CERTS: join(caDir, 'ca.pem') } : process.env;
+
 function run(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });
   return r.status ?? 1;
 }
 

@@ -24,11 +24,16 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   /** Serve /openapi.json and /docs for routes registered later; default off. */
   openapi?: OpenApiOptions;
+  /** Serve HTTPS with this PEM certificate chain and key instead of plain HTTP; default plain HTTP. */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
   // Fastify's own pino logger stays off: the layer logs through the Logger interface only.
+  // The ACS SDKs refuse http:// endpoints unless the bot opts out (allowInsecureConnection), so
+  // "change only the connection string" needs this (docs/faces/acs.md). Same app, same routes.
   const app = Fastify({
+    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
     logger: false,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,

@@ -36,7 +36,8 @@ export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | und
 
 /** The 'acs' delivery formatter and its per-POST Bearer JWT (issuer = this node's base URL). */
 export function acsDelivery(http: FastifyInstance | undefined, publicHost: string): { formatters: Record<string, DeliveryFormatter>; formatHeaders: Record<string, DeliveryHeaders> } {
-  const issuer = (): string => `http://${publicHost}:${(http?.server.address() as AddressInfo | null)?.port ?? 0}`;
+  const scheme = http?.initialConfig.https ? 'https' : 'http';
+  const issuer = (): string => `${scheme}://${publicHost}:${(http?.server.address() as AddressInfo | null)?.port ?? 0}`;
   return {
     formatters: { [ACS_FORMAT]: acsFormatter },
     formatHeaders: { [ACS_FORMAT]: (e) => ({ authorization: `Bearer ${signer.sign(issuer(), e.applicationId)}` }) },

@@ -60,6 +60,12 @@ export interface Config {
   http: {
     /** HTTP API, probes and metrics port; default 8080, 0 = ephemeral (env SWITCHBOARD_HTTP_PORT). */
     port: number;
+    /**
+     * HTTPS on that same port instead of plain HTTP; default undefined = plain HTTP. Present only
+     * when a certificate and key are configured (env SWITCHBOARD_HTTP_TLS_CERT / _KEY). There is no
+     * second plain-HTTP port: one port, one scheme (docs/configuration.md).
+     */
+    tls?: { cert: string; key: string };
   };
   sip: {
     /** SIP over UDP and TCP port; default 5060, 0 = ephemeral (env SWITCHBOARD_SIP_PORT). */
@@ -128,7 +134,7 @@ export interface LoadConfigOptions {
 /** Every YAML key we accept; a key not listed is reported (it is usually a typo). */
 const YAML_KEYS: Record<string, 'leaf' | 'section'> = {
   bind: 'leaf', publicHost: 'leaf', dataDir: 'leaf', databaseUrl: 'leaf', adminKey: 'leaf',
-  http: 'section', 'http.port': 'leaf',
+  http: 'section', 'http.port': 'leaf', 'http.tls': 'section', 'http.tls.cert': 'leaf', 'http.tls.key': 'leaf',
   sip: 'section', 'sip.port': 'leaf', 'sip.wsPort': 'leaf',
   'sip.tls': 'section', 'sip.tls.port': 'leaf', 'sip.tls.cert': 'leaf', 'sip.tls.key': 'leaf',
   'sip.trusted': 'leaf', 'sip.realm': 'leaf', 'sip.users': 'leaf', 'sip.digestAlgorithms': 'leaf', 'sip.userAgent': 'leaf',
@@ -371,6 +377,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     get('sip.tls.port', 'SWITCHBOARD_SIP_TLS_PORT', toPort); // still validated, so a typo is not silently ignored
   }
 
+  const httpCert = get('http.tls.cert', 'SWITCHBOARD_HTTP_TLS_CERT', toString);
+  const httpKey = get('http.tls.key', 'SWITCHBOARD_HTTP_TLS_KEY', toString);
+  let httpTls: { cert: string; key: string } | undefined;
+  if (httpCert !== undefined || httpKey !== undefined) {
+    if (httpCert === undefined) throw new ConfigError('SWITCHBOARD_HTTP_TLS_CERT', 'an HTTPS key is configured but no certificate (http.tls.cert)');
+    if (httpKey === undefined) throw new ConfigError('SWITCHBOARD_HTTP_TLS_KEY', 'an HTTPS certificate is configured but no key (http.tls.key)');
+    httpTls = { cert: resolve(cwd, httpCert), key: resolve(cwd, httpKey) };
+    if (!existsSync(httpTls.cert)) throw new ConfigError(pick('http.tls.cert', 'SWITCHBOARD_HTTP_TLS_CERT')!.key, `certificate file ${httpTls.cert} does not exist`);
+    if (!existsSync(httpTls.key)) throw new ConfigError(pick('http.tls.key', 'SWITCHBOARD_HTTP_TLS_KEY')!.key, `key file ${httpTls.key} does not exist`);
+  }
+
   const trustedRaw = pick('sip.trusted');
   const trusted = trustedRaw ? toStringList(trustedRaw).map((c) => toCidr(trustedRaw.key, c)) : ['127.0.0.0/8', '::1/128'];
 
@@ -405,6 +422,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
   const scanners = get('sip.flood.scannerUserAgents', undefined, toStringList);
   if (scanners) config.sip.flood.scannerUserAgents = scanners;
   if (tls) config.sip.tls = tls;
+  if (httpTls) config.http.tls = httpTls;
   const databaseUrl = get('databaseUrl', 'DATABASE_URL', toString);
   if (databaseUrl) config.databaseUrl = databaseUrl;
   if (adminKey) config.adminKey = adminKey;

@@ -10,7 +10,7 @@
 //
 //   /readyz: starting → 503 "starting"; ready → 200; draining, stopping → 503 "draining".
 //   HTTP listens from the first moment (probes must answer while starting) and closes last.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Tenancy } from '../core/index.ts';
@@ -78,6 +78,7 @@ export class SwitchboardServer {
       adminKey,
       readiness: () => this.readiness(),
       openapi: { title: 'Switchboard API', version: VERSION },
+      ...(config.http.tls ? { https: { cert: readFileSync(config.http.tls.cert), key: readFileSync(config.http.tls.key) } } : {}),
     });
     mountNativeApi(this.http, adminKey, () => this.tenancy);
     mountAcsFace(this.http, () => this.tenancy, logger.child({ face: 'acs' }), clock);
@@ -94,7 +95,7 @@ export class SwitchboardServer {
     try {
       await server.http.listen({ host: config.bind, port: config.http.port });
       server.listenedPort = (server.http.server.address() as AddressInfo).port;
-      logger.info({ address: config.bind, port: server.httpPort }, 'http listening');
+      logger.info({ address: config.bind, port: server.httpPort, https: config.http.tls !== undefined }, 'http listening');
       server.store = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ component: 'store' }) });
       await server.store.migrate();
       logger.info({ dialect: server.store.dialect }, 'store ready');

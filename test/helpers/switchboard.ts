@@ -37,7 +37,7 @@ export async function startNode(opts: { yaml?: string; env?: Record<string, stri
   return {
     dir, server, config, ports: sip.ports,
     sip: `127.0.0.1:${sip.ports.udp}`,
-    http: `http://127.0.0.1:${server.httpPort}`,
+    http: `${config.http.tls ? 'https' : 'http'}://127.0.0.1:${server.httpPort}`,
     stop: () => server.stop('test done'),
   };
 }
