@@ -26,7 +26,7 @@ import type { DialLeg } from '../operations/dial.ts';
 import { Operation, type OperationEnv, type OperationInfo } from '../operations/operation.ts';
 import { OPERATIONS } from '../operations/registry.ts';
 import { asParams } from '../operations/validate.ts';
-import type { Channel, ChannelFactory, MediaEndpoint, MixerFactory, Participant, Recognizer, RejectReason, Synthesizer } from '../ports/index.ts';
+import type { Channel, ChannelFactory, MediaEndpoint, MediaStreamer, MixerFactory, Participant, Recognizer, RejectReason, Synthesizer } from '../ports/index.ts';
 import { ADMIN, isDestinationAllowed, type Principal } from '../tenancy/index.ts';
 import { Call } from './call.ts';
 import { resolveCallHandling, type ResolvedCallHandling } from './call-handling.ts';
@@ -52,6 +52,8 @@ export interface CallServiceOptions {
   channelFactory?: ChannelFactory;
   /** For three or more parties; default none. */
   mixerFactory?: MixerFactory;
+  /** For media streaming and live transcription to WebSockets; default none (NOT_CONFIGURED). */
+  mediaStreamer?: MediaStreamer;
   /** Home country code without '+' for the destination policy; default none (all E.164 is international). */
   homeCountryCode?: string;
   /** Reject an inbound call nobody answered after this long, unless its application says otherwise; default 30000 ms. */
@@ -334,6 +336,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       ...(this.opts.recognizer ? { recognizer: this.opts.recognizer } : {}),
       ...(this.opts.channelFactory ? { channelFactory: this.opts.channelFactory } : {}),
       ...(this.opts.mixerFactory ? { mixerFactory: this.opts.mixerFactory } : {}),
+      ...(this.opts.mediaStreamer ? { mediaStreamer: this.opts.mediaStreamer } : {}),
       ...(this.opts.homeCountryCode ? { homeCountryCode: this.opts.homeCountryCode } : {}),
     };
   }

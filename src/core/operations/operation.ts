@@ -15,7 +15,7 @@
 // settles at once without waiting for start() to notice.
 import type { Clock } from '../../lib/index.ts';
 import type { Call, RunningOperation } from '../calls/call.ts';
-import type { ChannelFactory, MixerFactory, Recognizer, Synthesizer } from '../ports/index.ts';
+import type { ChannelFactory, MediaStreamer, MixerFactory, Recognizer, Synthesizer } from '../ports/index.ts';
 import { SUBCODE, isSuccess, type OperationOutcome, type OperationResult } from './operation-result.ts';
 import type { Params } from './validate.ts';
 
@@ -29,6 +29,8 @@ export interface OperationEnv {
   recognizer?: Recognizer;
   channelFactory?: ChannelFactory;
   mixerFactory?: MixerFactory;
+  /** Audio and transcripts to an application's WebSocket; default none (startMediaStreaming fails with NOT_CONFIGURED). */
+  mediaStreamer?: MediaStreamer;
   /** Directory recordings are written to, absolute (the adapter writes the file). */
   recordingsDir: string;
   /** Node's home country code (no '+'), for the outbound destination policy; default none. */
