@@ -5,9 +5,9 @@
 // detection is on, the caller's audio is recorded to a scratch WAV, cut at VAD end-of-speech and
 // handed to core as an 'utterance' (16-bit PCM) — core passes it to the Recognizer.
 //
-// PARTIAL (the engine has no command for these yet): mute/unmute and
-// recording pause/resume reject with NotSupportedError; utterance capture shares the engine's
-// single recorder per endpoint, so it pauses while a call recording runs on the same leg.
+// Recording pause/resume map onto the engine's setRecordingPaused (nothing written while paused).
+// PARTIAL: utterance capture shares the engine's single recorder per endpoint, so it pauses
+// while a call recording runs on the same leg.
 //
 // Close cascade: close() (or the worker closing the endpoint) settles every operation with
 // 'closed', stops capture timers, emits 'closed' once; afterwards every method rejects.
@@ -146,8 +146,10 @@ export class EngineMediaEndpoint extends EventEmitter<MediaEndpointEvents> imple
         await this.handle.cancel(op.id).catch(() => false);
         await done;
       },
-      pause: () => Promise.reject(new NotSupportedError('the media engine cannot pause a recording yet')),
-      resume: () => Promise.reject(new NotSupportedError('the media engine cannot pause a recording yet')),
+      // The engine writes nothing while paused and resumes the same file (setRecordingPaused);
+      // a settled operation has nothing to pause.
+      pause: async () => { if (!settled) await this.handle.setRecordingPaused(op.id, true); },
+      resume: async () => { if (!settled) await this.handle.setRecordingPaused(op.id, false); },
     };
   }
 
@@ -331,14 +333,20 @@ export class EngineMediaEndpoint extends EventEmitter<MediaEndpointEvents> imple
     await this.handle.disconnect();
   }
 
+  /**
+   * Engine mute (EndpointUpdate.muted): what the peer sends is no longer passed on — not to a
+   * bridged endpoint, not into a mix — while this leg still hears everything and its own
+   * detectors and recordings still get its audio. In a conference core uses the mixer's
+   * per-member mute instead (src/adapters/engine-mixer.ts).
+   */
   async mute(): Promise<void> {
     this.check();
-    throw new NotSupportedError('mute is not supported by the media engine yet');
+    await this.handle.update({ muted: true });
   }
 
   async unmute(): Promise<void> {
     this.check();
-    throw new NotSupportedError('mute is not supported by the media engine yet');
+    await this.handle.update({ muted: false });
   }
 
   async stopAll(): Promise<void> {

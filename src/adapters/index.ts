@@ -4,6 +4,7 @@
 // calls to applications. server/ wires these into one CallService.
 export { SipChannel, ChannelClosedError, REJECT_STATUS, hangupInfo, type SipChannelOptions } from './sip-channel.ts';
 export { EngineMediaEndpoint, NotSupportedError, toPlaySpecs, type EngineMediaEndpointOptions } from './engine-media-endpoint.ts';
+export { EngineMixer, EngineMixerFactory } from './engine-mixer.ts';
 export {
   SipChannelFactory, DialError, applyCallerIdRules,
   type CallerIdRule, type SipChannelFactoryOptions, type TrunkDirectory, type TrunkInfo,

@@ -184,7 +184,10 @@ export class SipChannelFactory implements ChannelFactory {
 
   async dial(target: Participant, opts: DialOptions): Promise<DialedLeg> {
     const plan = await this.plan(target, opts);
-    const handle = await this.o.media.createEndpoint({ codec: { name: 'PCMU', clockRate: 8000, payloadType: 0 } });
+    // Worker affinity: a leg of an existing call must share its first leg's media worker to be
+    // bridged or mixed with it (the engine does not relay audio between workers).
+    const near = opts.near instanceof EngineMediaEndpoint && !opts.near.closed ? opts.near.handle : undefined;
+    const handle = await this.o.media.createEndpoint({ codec: { name: 'PCMU', clockRate: 8000, payloadType: 0 }, ...(near ? { near } : {}) });
     try {
       const sdp = new SdpMedia(handle, this.o.publicHost);
       const session = this.o.ua.invite({

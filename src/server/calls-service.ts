@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  InboundRouter, SipChannelFactory, TrunkSources, callerParticipant, takeInboundCall,
+  EngineMixerFactory, InboundRouter, SipChannelFactory, TrunkSources, callerParticipant, takeInboundCall,
   type InboundCallDeps, type NumberDirectory, type TrunkDirectory,
 } from '../adapters/index.ts';
 import { CallService } from '../core/index.ts';
@@ -84,6 +84,8 @@ export class CallsWiring {
       synthesizer: this.synthesizer,
       recognizer: new PocketsphinxRecognizer(),
       channelFactory: this.factory,
+      // Conferences (addParticipant) mix in the media worker of the call's first leg.
+      mixerFactory: new EngineMixerFactory(deps.media),
       ...(deps.unansweredTimeoutMs !== undefined ? { unansweredTimeoutMs: deps.unansweredTimeoutMs } : {}),
     });
     this.inbound = { calls: this.calls, media: deps.media, publicHost: config.publicHost, clock, logger: this.logger, scratchDir };

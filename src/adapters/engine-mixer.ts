@@ -1,0 +1,84 @@
+// EngineMixer: core's Mixer port over one media-worker conference (src/media ConferenceHandle,
+// mix-minus: each member hears everyone else). Members are EngineMediaEndpoints of the same
+// worker — core dials every leg of a call near its first one (DialOptions.near) and creates
+// the mixer near the first member; an endpoint of another worker is refused (CROSS_WORKER).
+// Per-member mute is the conference's own (updateConference({ muted })), not the endpoint's.
+//
+// PARTIAL: the mix runs at 8 kHz (G.711 legs); a leg whose media rate differs (e.g. Opus at
+// 48 kHz) is refused by the engine with RATE_MISMATCH (no resampling per member yet).
+//
+// Close cascade: close() closes the conference (members leave it and fall back to silence;
+// their legs go on); afterwards add/setMuted reject and remove is a no-op. The conference
+// closing by itself (worker exit, engine close) marks the mixer closed too.
+import type { MediaEndpoint, Mixer, MixerFactory } from '../core/index.ts';
+import type { ConferenceHandle, MediaEngine } from '../media/index.ts';
+import { EngineMediaEndpoint } from './engine-media-endpoint.ts';
+
+/** Mix rate: the engine's G.711 media rate. */
+const MIX_RATE = 8000;
+
+function engineEndpoint(ep: MediaEndpoint): EngineMediaEndpoint {
+  if (!(ep instanceof EngineMediaEndpoint)) throw new TypeError('the engine mixer only mixes media-engine endpoints');
+  return ep;
+}
+
+export class EngineMixer implements Mixer {
+  readonly id: string;
+  /** Members by endpoint id. */
+  private readonly members = new Map<string, EngineMediaEndpoint>();
+
+  constructor(private readonly conf: ConferenceHandle) {
+    this.id = `mix-${conf.workerIndex}-${conf.id}`;
+    conf.once('closed', () => this.members.clear());
+  }
+
+  get closed(): boolean {
+    return this.conf.closed;
+  }
+
+  private check(): void {
+    if (this.conf.closed) throw new Error(`mixer ${this.id} is closed`);
+  }
+
+  async add(endpoint: MediaEndpoint, opts: { muted?: boolean } = {}): Promise<void> {
+    this.check();
+    const ep = engineEndpoint(endpoint);
+    await ep.handle.joinConference(this.conf, { muted: opts.muted ?? false });
+    this.members.set(ep.id, ep);
+  }
+
+  async setMuted(endpoint: MediaEndpoint, muted: boolean): Promise<void> {
+    this.check();
+    const ep = this.members.get(endpoint.id);
+    if (!ep) throw new Error(`${endpoint.id} is not in mixer ${this.id}`);
+    await ep.handle.updateConference({ muted });
+  }
+
+  async remove(endpoint: MediaEndpoint): Promise<void> {
+    const ep = this.members.get(endpoint.id);
+    if (!ep) return;
+    this.members.delete(endpoint.id);
+    // A closed endpoint already left (the worker removes it from the room when it closes).
+    if (this.conf.closed || ep.closed) return;
+    await ep.handle.leaveConference().catch(() => {});
+  }
+
+  has(endpoint: MediaEndpoint): boolean {
+    return this.members.has(endpoint.id);
+  }
+
+  async close(): Promise<void> {
+    this.members.clear();
+    await this.conf.close();
+  }
+}
+
+export class EngineMixerFactory implements MixerFactory {
+  constructor(private readonly engine: MediaEngine) {}
+
+  /** A conference in `near`'s media worker. */
+  async create(near: MediaEndpoint): Promise<Mixer> {
+    const conf = await this.engine.createConference({ near: engineEndpoint(near).handle, rate: MIX_RATE });
+    return new EngineMixer(conf);
+  }
+}
