@@ -3,6 +3,7 @@
 // the sub-object present, then from the rawId prefix. We always emit `kind`.
 //   4:+E164        phone number → goes out through the application's trunks
 //   8:acs:<user>   ACS user     → the registered SIP user <user> (sip:<user>@<sipDomain>)
+//   {value: +E164} PhoneNumberIdentifierModel (sourceCallerIdNumber) → phone number
 // Teams users and apps have no Switchboard equivalent: they are refused with a clear message.
 import type { Participant } from '../../core/index.ts';
 
@@ -20,7 +21,12 @@ const ACS_USER_RE = /^8:(acs|spool|dod-acs|gcch-acs):(.+)$/;
 /** The participant an identifier names, or a reason it cannot be one. */
 export function toParticipant(raw: unknown, sipDomain: string): Participant | { problem: string } {
   if (typeof raw !== 'object' || raw === null) return { problem: 'must be a CommunicationIdentifierModel' };
-  const id = raw as IdentifierModel;
+  const id = raw as IdentifierModel & { value?: unknown };
+  // A PhoneNumberIdentifierModel ({value, isAnonymous?}) where ACS wants a phone number only
+  // (sourceCallerIdNumber): the SDK sends it without rawId or kind.
+  if (typeof id.value === 'string' && id.rawId === undefined && id.phoneNumber === undefined) {
+    return /^\+[1-9][0-9]{1,14}$/.test(id.value) ? { kind: 'phone', number: id.value } : { problem: `phone number ${id.value} is not E.164` };
+  }
   const phone = id.phoneNumber?.value ?? (id.rawId?.startsWith('4:') ? id.rawId.slice(2) : undefined);
   if (phone !== undefined && (id.kind === undefined || id.kind === 'phoneNumber' || id.phoneNumber)) {
     return /^\+[1-9][0-9]{1,14}$/.test(phone) ? { kind: 'phone', number: phone } : { problem: `phone number ${phone} is not E.164` };
