@@ -21,8 +21,23 @@ export class RecordingSession implements RunningOperation {
     return sessions.get(call);
   }
 
+  private pausedNow = false;
+
+  /** True while paused (between pauseRecording and resumeRecording). */
+  get paused(): boolean {
+    return this.pausedNow;
+  }
+
+  /** Pauses or resumes; a no-op (no event) when already in that state or stopping. */
   async setPaused(paused: boolean): Promise<void> {
-    await (paused ? this.op.pause() : this.op.resume());
+    if (this.pausedNow === paused || this.stopping) return;
+    this.pausedNow = paused;
+    try {
+      await (paused ? this.op.pause() : this.op.resume());
+    } catch (err) {
+      this.pausedNow = !paused;
+      throw err;
+    }
     const now = this.clock.now();
     await this.call.journal.record({
       write: async (tx) => { await tx.calls.recordings.update(this.id, { state: paused ? 'paused' : 'recording', updatedAt: now }); },
