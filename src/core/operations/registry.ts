@@ -15,14 +15,18 @@ import { transferConsultative } from './transfer-consultative.ts';
 import { recordResponse } from './record-response.ts';
 import { startRecording } from './start-recording.ts';
 import { stopRecording } from './stop-recording.ts';
+import { pauseRecording } from './pause-recording.ts';
+import { resumeRecording } from './resume-recording.ts';
 import { addParticipant } from './add-participant.ts';
 import { cancelAddParticipant } from './cancel-add-participant.ts';
 import { removeParticipant } from './remove-participant.ts';
 import { muteParticipant, unmuteParticipant } from './mute-participant.ts';
 import { hold, unhold } from './hold.ts';
+import { startMediaStreaming, stopMediaStreaming } from './media-streaming.ts';
 
 export const OPERATIONS: ReadonlyMap<string, OperationDefinition<any>> = new Map<string, OperationDefinition<any>>([
   answer, reject, redirect, hangup, play, recognize, createCall, sendDtmf, cancelAllMediaOperations, transferBlind, transferConsultative,
-  recordResponse, startRecording, stopRecording,
+  recordResponse, startRecording, stopRecording, pauseRecording, resumeRecording,
   addParticipant, cancelAddParticipant, removeParticipant, muteParticipant, unmuteParticipant, hold, unhold,
+  startMediaStreaming, stopMediaStreaming,
 ].map((d) => [d.name, d]));
