@@ -297,7 +297,10 @@ export class Call extends EventEmitter<CallEvents> {
     if (live.length > 0 && this.mix.mode === 'mixed') {
       this.mix.arrange().catch((err: unknown) => this.logger.warn({ callId: this.id, err: String(err) }, 'conference not rearranged after a hangup'));
     }
-    if (live.length === 0 || (leg === this.primaryLeg && isUnanswered(this._state))) {
+    // The last answered party left: only ringing invitations remain, and nobody would be there
+    // to greet them — the call is over (their INVITEs are cancelled as it ends).
+    const lastParty = this._state === 'established' && leg.times.answeredAt !== undefined && !live.some((l) => l.state === 'answered');
+    if (live.length === 0 || lastParty || (leg === this.primaryLeg && isUnanswered(this._state))) {
       void this.end(this.expectedEnd ? { ...this.expectedEnd, ...(info.sipStatus !== undefined ? { sipStatus: info.sipStatus } : {}) } : info);
       return;
     }
