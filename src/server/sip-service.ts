@@ -15,6 +15,7 @@ import { EventEmitter } from 'node:events';
 import { MediaEngine, type DtmfEventData, type MediaEndpointHandle } from '../media/index.ts';
 import { DIAGNOSTIC_TARGETS, runDiagnosticTarget, type DiagnosticKind } from './diagnostics/diagnostic-target.ts';
 import { CallsWiring } from './calls-service.ts';
+import { TrunkRegistrations } from './trunk-registrations.ts';
 import type { Service, ServiceContext } from './service.ts';
 
 /** Seconds a caller is told to wait (Retry-After) when we refuse calls while draining. */
@@ -52,6 +53,7 @@ export class SipService implements Service {
   readonly diagnostics = new EventEmitter<DiagnosticEvents>();
   private registrar: Registrar | undefined;
   private wiring: CallsWiring | undefined;
+  private trunkRegs: TrunkRegistrations | undefined;
 
   constructor(private readonly ctx: ServiceContext, private readonly opts: SipServiceOptions = {}) {
     this.logger = ctx.logger.child({ service: 'sip' });
@@ -183,6 +185,16 @@ export class SipService implements Service {
       ...(this.opts.unansweredTimeoutMs !== undefined ? { unansweredTimeoutMs: this.opts.unansweredTimeoutMs } : {}),
     });
     ua.on('invite', (session) => this.onInvite(session));
+    // Trunks with register: true bind at their carriers; the set follows the store (see trunk-registrations.ts).
+    this.trunkRegs = new TrunkRegistrations({
+      ua, store: this.ctx.store, clock, logger: this.logger.child({ component: 'trunk-registrations' }), registry: metrics.registry,
+    });
+    await this.trunkRegs.start();
+  }
+
+  /** Carrier registrations of trunks (for tests and tools); undefined before start. */
+  get trunkRegistrations(): TrunkRegistrations | undefined {
+    return this.trunkRegs;
   }
 
   /** Bindings counted every 5 s for the gauge (the store is async; a scrape must not wait on it). */
@@ -273,6 +285,8 @@ export class SipService implements Service {
     metrics.setMediaProvider(undefined);
     // Calls first: each live call ends (BYE/CANCEL) and its CDR is written while SIP still runs.
     await this.wiring?.close().catch((err: unknown) => this.logger.error({ err }, 'closing calls failed'));
+    // Unregister from carriers (Expires: 0, bounded) while the transport still runs.
+    await this.trunkRegs?.close().catch((err: unknown) => this.logger.error({ err }, 'closing trunk registrations failed'));
     await this.stack?.close();
     // Media last: calls are gone by now, so this only closes leftovers (and the workers).
     await this.media?.close();

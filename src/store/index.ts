@@ -10,7 +10,8 @@ export { RegistrationRepository, type RegistrationRepositoryOptions } from './re
 export type { RegistrationRecord, RegistrationSource } from './registration-record.ts';
 export {
   ApplicationRepository, ApiKeyRepository, NumberRepository, TrunkRepository, SipUserRepository,
-  UniqueViolationError, isUniqueViolation, tenancyRepositories,
+  UniqueViolationError, isUniqueViolation, tenancyRepositories, TrunkRegistrationRepository,
+  type TrunkRegistrationRecord, type TrunkRegistrationState, type TrunkRegistrationsTable,
   type TenancyRepositories, type ApplicationPatch, type NumberPatch, type TrunkPatch, type SipUserPatch,
   type ApplicationsTable, type ApiKeysTable, type NumbersTable, type TrunksTable, type SipUsersTable,
   type ApplicationLimits, type ApplicationCallHandling, type WebhookFallback, type ApplicationRecord, type ApiKeyRecord, type ApiKeySource, type NumberKind,

@@ -14,6 +14,7 @@ import type { ApiKeysTable, ApplicationsTable, NumbersTable, SipUsersTable, Trun
 
 import type { DeliveriesTable, EventsTable } from './outbox/tables.ts';
 import type { AcsAccessKeysTable, AcsSettingsTable } from './tenancy/acs-tables.ts';
+import type { TrunkRegistrationsTable } from './tenancy/trunk-registration-repository.ts';
 import type { IdempotencyKeysTable } from './idempotency/tables.ts';
 import type { CallsTable, CdrsTable, LegsTable, OperationsTable, RecordingsTable } from './calls/tables.ts';
 
@@ -73,4 +74,6 @@ export interface Schema {
   // 0007 ACS face (types in tenancy/acs-tables.ts)
   acs_access_keys: AcsAccessKeysTable;
   acs_settings: AcsSettingsTable;
+  // 0008 trunk registrations (types in tenancy/trunk-registration-repository.ts)
+  trunk_registrations: TrunkRegistrationsTable;
 }

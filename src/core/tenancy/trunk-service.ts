@@ -1,7 +1,8 @@
 // Trunks: carrier gateways for outbound calls, and the source addresses from which inbound
 // calls are accepted without digest. Registration with the carrier, caller-ID rewriting and
-// codec preference are stored and validated here; using them is the outbound-call and SIP
-// adapter's job (not built yet). Passwords are stored as given (docs/tenancy.md).
+// codec preference are stored and validated here; the SIP service registers trunks with
+// register: true (server/trunk-registrations.ts) and its status is read back here.
+// Passwords are stored as given (docs/tenancy.md).
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../lib/index.ts';
 import { UniqueViolationError, type CallerIdRule, type Store, type TrunkRecord, type TrunkTransport } from '../../store/index.ts';
@@ -74,13 +75,19 @@ export class TrunkService {
     return trunkView(record);
   }
 
+  /** With its carrier registration status when register is true (see TrunkRegistrationStatus). */
   async get(who: Principal, id: string): Promise<Trunk> {
-    return trunkView(await this.load(who, id));
+    const r = await this.load(who, id);
+    return trunkView(r, r.register ? await this.store.tenancy.trunkRegistrations.get(id) : undefined);
   }
 
   async list(who: Principal): Promise<Trunk[]> {
     const filter = who.kind === 'application' ? { applicationId: who.applicationId } : {};
-    return (await this.store.tenancy.trunks.list(filter)).map(trunkView);
+    const trunks = await this.store.tenancy.trunks.list(filter);
+    const regs = trunks.some((t) => t.register)
+      ? new Map((await this.store.tenancy.trunkRegistrations.list()).map((r) => [r.trunkId, r]))
+      : new Map();
+    return trunks.map((t) => trunkView(t, regs.get(t.id)));
   }
 
   async findByName(who: Principal, name: string): Promise<Trunk | undefined> {

@@ -3,7 +3,7 @@
 // them once (a new key, a rotated secret) or where a protocol needs them (digest, signing).
 import type {
   ApiKeyRecord, ApplicationLimits, ApplicationRecord, CallerIdRule, NumberKind, NumberRecord, NumberTargetType,
-  SipUserRecord, TrunkRecord, TrunkTransport,
+  SipUserRecord, TrunkRecord, TrunkRegistrationRecord, TrunkRegistrationState, TrunkTransport,
 } from '../../store/index.ts';
 
 export interface Application {
@@ -49,7 +49,24 @@ export interface Trunk {
   inboundSources: string[];
   callerIdRules: CallerIdRule[];
   codecs: string[];
+  /**
+   * The carrier registration of a trunk with register: true, as the node running it last
+   * wrote it (server/trunk-registrations.ts); absent while none has been attempted yet.
+   */
+  registration?: TrunkRegistrationStatus;
   createdAt: number;
+  updatedAt: number;
+}
+
+/** A trunk's REGISTER binding at its carrier. */
+export interface TrunkRegistrationStatus {
+  state: TrunkRegistrationState;
+  /** SIP status of the last failure (503 for a transport error or timeout); null after success. */
+  lastStatus: number | null;
+  lastError: string | null;
+  registeredAt: number | null;
+  /** When the granted binding runs out (ms since the epoch); the node refreshes at half-time. */
+  expiresAt: number | null;
   updatedAt: number;
 }
 
@@ -78,9 +95,10 @@ export function numberView(r: NumberRecord): NumberRoute {
   };
 }
 
-export function trunkView(r: TrunkRecord): Trunk {
+export function trunkView(r: TrunkRecord, reg?: TrunkRegistrationRecord): Trunk {
   const { password, ...rest } = r;
-  return { ...rest, hasPassword: password !== null };
+  const registration = reg && r.register ? (({ trunkId: _t, ...status }) => status)(reg) : undefined;
+  return { ...rest, hasPassword: password !== null, ...(registration ? { registration } : {}) };
 }
 
 export function sipUserView(r: SipUserRecord): SipUser {

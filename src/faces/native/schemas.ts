@@ -157,6 +157,17 @@ export const trunkSchema = {
     id: { type: 'string' }, applicationId: nullable('string'), ...trunkFields,
     callerIdRules: { type: 'array', items: { type: 'object', properties: callerIdRuleSchema.properties } },
     hasPassword: { type: 'boolean' }, createdAt: ms, updatedAt: ms,
+    registration: {
+      type: 'object',
+      description: 'carrier REGISTER binding of a trunk with register: true; absent until the first attempt',
+      properties: {
+        state: { type: 'string', enum: ['registering', 'registered', 'failed'] },
+        lastStatus: nullable('integer', { description: 'SIP status of the last failure (503: transport error or timeout)' }),
+        lastError: nullable('string'), registeredAt: nullable('integer'),
+        expiresAt: nullable('integer', { description: 'when the granted binding runs out (ms since the epoch)' }),
+        updatedAt: ms,
+      },
+    },
   },
   required: ['id', 'applicationId', 'name', 'host', 'port', 'transport', 'username', 'hasPassword', 'register',
     'inboundSources', 'callerIdRules', 'codecs', 'createdAt', 'updatedAt'],

@@ -13,6 +13,7 @@ export { SipUserRepository, type SipUserPatch } from './sip-user-repository.ts';
 export { UniqueViolationError, isUniqueViolation } from './unique-violation.ts';
 export { AcsRepository, type AcsAccessKeyRecord } from './acs-repository.ts';
 export type { AcsAccessKeysTable, AcsSettingsTable } from './acs-tables.ts';
+export { TrunkRegistrationRepository, type TrunkRegistrationRecord, type TrunkRegistrationState, type TrunkRegistrationsTable } from './trunk-registration-repository.ts';
 
 import type { Kysely } from 'kysely';
 import type { Schema } from '../schema.ts';
@@ -22,6 +23,7 @@ import { NumberRepository } from './number-repository.ts';
 import { TrunkRepository } from './trunk-repository.ts';
 import { SipUserRepository } from './sip-user-repository.ts';
 import { AcsRepository } from './acs-repository.ts';
+import { TrunkRegistrationRepository } from './trunk-registration-repository.ts';
 
 /** The tenancy repositories of a Store (or of one transaction). */
 export interface TenancyRepositories {
@@ -32,6 +34,8 @@ export interface TenancyRepositories {
   sipUsers: SipUserRepository;
   /** The ACS face's access keys and settings (migration 0007). */
   acs: AcsRepository;
+  /** Carrier registration state of trunks with register: true (migration 0008). */
+  trunkRegistrations: TrunkRegistrationRepository;
 }
 
 /** Builds the tenancy repositories over `db` (a Kysely or a Transaction). */
@@ -43,5 +47,6 @@ export function tenancyRepositories(db: Kysely<Schema>): TenancyRepositories {
     trunks: new TrunkRepository(db),
     sipUsers: new SipUserRepository(db),
     acs: new AcsRepository(db),
+    trunkRegistrations: new TrunkRegistrationRepository(db),
   };
 }
