@@ -103,12 +103,28 @@ export const actionBodies: Record<string, object> = {
     target: dialTarget, useRefer: { type: 'boolean', description: 'default true: REFER the peer when it accepts, else bridge a new leg' },
     ringTimeoutMs: { type: 'integer', minimum: 1000, maximum: 300000, description: 'default 60000' }, legId,
   }, ['target']),
+  'transfer-consultative': body({
+    targetCallId: { type: 'string', maxLength: 100, description: 'a live call of this application whose primary leg is the consultation leg; or targetLegId' },
+    targetLegId: { type: 'string', maxLength: 100, description: 'a leg of this call that is the consultation leg; or targetCallId' },
+    useRefer: { type: 'boolean', description: 'default true: REFER with Replaces when possible, else bridge' }, legId,
+  }),
   recordings: body({
     channels: { type: 'integer', minimum: 1, maximum: 2, description: 'default 1 (mixed); 2 = one channel per direction' },
     format: { type: 'string', enum: ['wav'], description: 'default wav' }, legId,
   }),
   'cancel-media': body({}),
+  participants: body({
+    target: dialTarget, callerId: participantInput,
+    ringTimeoutMs: { type: 'integer', minimum: 1000, maximum: 300000, description: 'invitation timeout; default 60000' },
+    invitationId: { type: 'string', minLength: 1, maxLength: 128, description: 'handle for participants/cancel; default the operation id' },
+  }, ['target']),
+  'participants/cancel': body({ invitationId: { type: 'string', minLength: 1, maxLength: 128 } }, ['invitationId']),
+  hold: body({ legId, music: { ...playSources, description: 'played in a loop while held; default a quiet 440 Hz beep every 2 s' } }),
+  unhold: body({ legId }),
 };
+
+/** Body of the per-leg participant actions (mute, unmute, remove): only the common fields. */
+export const participantActionBody = body({});
 
 export const stopRecordingBody = body({});
 
@@ -257,6 +273,9 @@ export const eventListQuery = {
 } as const;
 
 export const callIdParams = { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] } as const;
+export const participantParams = {
+  type: 'object', properties: { id: { type: 'string', maxLength: 100 }, legId: { type: 'string', maxLength: 100 } }, required: ['id', 'legId'],
+} as const;
 export const recordingStopParams = {
   type: 'object', properties: { id: { type: 'string', maxLength: 100 }, rid: { type: 'string', maxLength: 100 } }, required: ['id', 'rid'],
 } as const;

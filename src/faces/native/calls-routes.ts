@@ -8,7 +8,7 @@ import { CallError, type CallService, type OperationInfo } from '../../core/inde
 import { httpError, principalOf } from '../../http/index.ts';
 import {
   actionBodies, callIdParams, callListQuery, callSchema, callSummarySchema, createCallBody, createdCallSchema, errorResponses,
-  operationSchema, pageOf, recordingStopParams, stopRecordingBody,
+  operationSchema, pageOf, participantActionBody, participantParams, recordingStopParams, stopRecordingBody,
 } from './call-schemas.ts';
 import type { NativeApiContext } from './context.ts';
 import { DEFAULT_PAGE, filteredPage, pageFrom, parseTime } from './paging.ts';
@@ -27,8 +27,20 @@ export const CALL_ACTIONS: readonly { segment: string; operation: string; summar
   { segment: 'record-response', operation: 'recordResponse', summary: 'Record what the caller says (≤ 120 s); the recording downloads with the token in record.completed' },
   { segment: 'send-dtmf', operation: 'sendDtmf', summary: 'Send DTMF tones (RFC 4733)' },
   { segment: 'transfer', operation: 'transferBlind', summary: 'Blind transfer: REFER when the peer accepts it, else bridge a new outbound leg' },
+  { segment: 'transfer-consultative', operation: 'transferConsultative', summary: 'Consultative transfer: REFER the transferee with Replaces naming the consultation leg (targetCallId or targetLegId), else bridge the two' },
   { segment: 'recordings', operation: 'startRecording', summary: 'Start recording the call' },
   { segment: 'cancel-media', operation: 'cancelAllMediaOperations', summary: 'Cancel every running media operation (play, recognize, record-response)' },
+  { segment: 'participants', operation: 'addParticipant', summary: 'Invite a participant (a conference once answered); invitation timeout, cancellable by invitationId' },
+  { segment: 'participants/cancel', operation: 'cancelAddParticipant', summary: 'Cancel a ringing participant invitation (CANCEL)' },
+  { segment: 'hold', operation: 'hold', summary: 'Hold a leg: out of the conversation, hearing music in a loop' },
+  { segment: 'unhold', operation: 'unhold', summary: 'Take a leg off hold: music stops, it rejoins the conversation' },
+];
+
+/** Per-leg participant actions: POST /v1/calls/{id}/participants/{legId}/{segment}. */
+export const PARTICIPANT_ACTIONS: readonly { segment: string; operation: string; summary: string }[] = [
+  { segment: 'mute', operation: 'muteParticipant', summary: 'Mute a leg: the others stop hearing it (it still hears them)' },
+  { segment: 'unmute', operation: 'unmuteParticipant', summary: 'Unmute a leg' },
+  { segment: 'remove', operation: 'removeParticipant', summary: 'Remove a leg (hang it up); the call goes on while another party is in it' },
 ];
 
 type ActionBody = Record<string, unknown> & { operationContext?: string; callbackUrl?: string };
@@ -133,6 +145,24 @@ export function registerCallRoutes(app: FastifyInstance, ctx: NativeApiContext):
       schema: { tags, summary: `${a.summary} (operation ${a.operation}); 202 with the operation`, params: callIdParams, body: actionBodies[a.segment], response: { 202: operationSchema, ...errorResponses } },
     }), mapErrors((req, reply) => run(req, reply, a.operation)));
   }
+
+  type LegReq = { Params: { id: string; legId: string }; Body?: ActionBody };
+  for (const a of PARTICIPANT_ACTIONS) {
+    app.post<LegReq>(`/v1/calls/:id/participants/:legId/${a.segment}`, ctx.idempotent({
+      ...action,
+      schema: { tags, summary: `${a.summary} (operation ${a.operation}); 202 with the operation`, params: participantParams, body: participantActionBody, response: { 202: operationSchema, ...errorResponses } },
+    }), mapErrors((req, reply) => {
+      req.body = { ...(req.body ?? {}), legId: req.params.legId };
+      return run(req as unknown as FastifyRequest<IdReq & { Body?: ActionBody }>, reply, a.operation);
+    }));
+  }
+  app.delete<LegReq>('/v1/calls/:id/participants/:legId', ctx.idempotent({
+    ...pre,
+    schema: { tags, summary: 'Remove a leg (operation removeParticipant; same as POST …/remove); 202 with the operation', params: participantParams, response: { 202: operationSchema, ...errorResponses } },
+  }), mapErrors((req, reply) => {
+    req.body = { legId: req.params.legId };
+    return run(req as unknown as FastifyRequest<IdReq & { Body?: ActionBody }>, reply, 'removeParticipant');
+  }));
 
   app.post<{ Params: { id: string; rid: string }; Body?: ActionBody }>('/v1/calls/:id/recordings/:rid/stop', ctx.idempotent({
     ...action,
