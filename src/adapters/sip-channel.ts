@@ -237,16 +237,31 @@ export class SipChannel extends EventEmitter<ChannelEvents> implements Channel {
       };
       const onNotify = (n: ReferNotify): void => {
         if (n.status === undefined || n.status < 200) return;
-        finish({ accepted: n.status < 300, sipStatus: n.status });
+        finish({ accepted: n.status < 300, sipStatus: n.status, stage: 'notify' });
       };
       const onEnd = (): void => finish({ accepted: false });
       const timer = this.clock.setTimeout(() => finish({ accepted: false }), this.referTimeoutMs);
       s.on('referNotify', onNotify);
       s.once('terminated', onEnd);
       s.refer(target).then((res) => {
-        if (res.get('refer-sub')?.trim().toLowerCase() === 'false') finish({ accepted: true, sipStatus: res.status });
-      }, (err: { response?: { status: number } }) => finish({ accepted: false, ...(err.response ? { sipStatus: err.response.status } : {}) }));
+        if (res.get('refer-sub')?.trim().toLowerCase() === 'false') finish({ accepted: true, sipStatus: res.status, stage: 'refer' });
+      }, (err: { response?: { status: number } }) => finish({ accepted: false, stage: 'refer', ...(err.response ? { sipStatus: err.response.status } : {}) }));
     });
+  }
+
+  /**
+   * RFC 3891 §5 / RFC 5589 §7: this leg's dialog as a Refer-To target for another leg's peer —
+   * our peer's Contact (the dialog's remote target, RFC 3261 §12.1) with a Replaces header
+   * naming the dialog from the peer's side: to-tag = the peer's tag (our remote tag), from-tag
+   * = ours. The header is escaped into the URI (RFC 3261 §19.1.1: ';' → %3B, '=' → %3D,
+   * '@' → %40). Undefined before the dialog is confirmed or after it ended.
+   */
+  replacesTarget(): string | undefined {
+    const d = this.session.dialog;
+    if (this.ended || !d || this.session.state !== 'established') return undefined;
+    const contact = d.remoteTarget.replace(/^<(.*)>$/, '$1').replace(/\?.*$/, '');
+    const replaces = `${d.id.callId};to-tag=${d.id.remoteTag};from-tag=${d.id.localTag}`;
+    return `${contact}?Replaces=${encodeURIComponent(replaces)}`;
   }
 
   private async reinvite(hold: boolean): Promise<void> {
