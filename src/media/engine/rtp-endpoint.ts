@@ -133,6 +133,13 @@ export class RtpEndpoint {
   private seq = randomInt(0, 0xffff);
   private ts = randomInt(0, 0xffffffff);
   private marker = true;
+  /**
+   * Start-now prompts (sendFirstFrameNow): due time of the last tick that ran our outbound phase
+   * (monotonic ms; -Infinity before the first), and whether our RTP timestamp currently runs one
+   * frame ahead of the tick grid because a prompt's first frame took the next tick's slot early.
+   */
+  private lastTickMs = -Infinity;
+  private tsLead = false;
   private readonly sendBufs: Buffer[] = [];
   private sendIdx = 0;
   private readonly payloadBuf: Uint8Array;
@@ -684,6 +691,7 @@ export class RtpEndpoint {
 
   pushOutbound(nowMs: number): void {
     if (this.closed) return;
+    this.lastTickMs = nowMs;
     const pre = this.prepared;
     if (pre !== undefined) {
       this.prepared = undefined;
@@ -778,6 +786,13 @@ export class RtpEndpoint {
           this.sendPacket(target, this.tePt!, p.marker, p.timestamp, p.payload.length);
         }
         this.marker = true; // audio after an event starts a new talkspurt
+      } else if (!out && this.tsLead) {
+        // Nothing to say after a start-now prompt: skip this one frame (timestamp not advanced) so
+        // the stream is back on the tick grid; the next packet starts a talkspurt.
+        this.tsLead = false;
+        this.marker = true;
+        this.finishTick(nowMs, target);
+        return;
       } else if (out || this.sendSilence) {
         const frame = out ?? this.zero;
         if (!out) this.counters.silenceFrames++;
@@ -791,11 +806,62 @@ export class RtpEndpoint {
       }
     }
     this.ts = (this.ts + this.outFrame.length) >>> 0;
+    this.finishTick(nowMs, target);
+  }
+
+  private finishTick(nowMs: number, target: { address: string; port: number } | undefined): void {
     if (nowMs >= this.nextRtcpMs) {
       // RFC 3550 §6.2: randomize the interval (0.5–1.5 ×) so reports of many calls do not align.
       this.nextRtcpMs = nowMs + this.rtcpIntervalMs * (0.5 + Math.random());
       if (target) this.sendRtcp(false);
     }
+  }
+
+  /**
+   * Send a newly started prompt's first frame now instead of on the next tick (which is up to
+   * 20 ms away): the "play command → first packet" latency then no longer includes the tick phase.
+   *
+   * RTP timing stays valid (RFC 3550 §5.1, RFC 3551 §4.1): the frame carries the NEXT tick's
+   * sequence number and timestamp, with the marker bit (a new talkspurt: a receiver may re-anchor
+   * its playout on it), so it is merely early — the timestamps neither overlap the frame already
+   * sent for this tick nor step back. The following frames keep the worker's tick grid, one frame
+   * ahead of their usual timestamp (a constant 20 ms "early", which a receiver's jitter buffer sees
+   * as one step of transit time, not as jitter). That lead is given back on the first tick after
+   * the prompt with nothing to say (one silence frame is skipped, the timestamp not advanced), and
+   * while it is held no other play starts early, so it never exceeds one frame.
+   *
+   * Only when the frame is a plain prompt on a connected socket (the synchronous send of the
+   * prepared path) and the next tick is more than `minLeadMs` away (closer than that, the tick
+   * sends it about as soon). Returns whether it sent.
+   */
+  sendFirstFrameNow(nowMs: number, minLeadMs = 2): boolean {
+    const p = this.play;
+    if (p === undefined || this.closed || this.tsLead || this.streamIn || this.outboundNeedsInbound || !this.canSendPrepared()) return false;
+    if (this.tePt !== undefined && this.dtmfSender.busy) return false;
+    const sinceTick = nowMs - this.lastTickMs;
+    if (!(sinceTick >= 0 && sinceTick < 20 - minLeadMs)) return false;
+    if (!p.source.read(this.outFrame)) {
+      this.stopPlay('finished');
+      return false;
+    }
+    const bytes = this.codec.encode(this.outFrame, this.payloadBuf);
+    if (bytes <= 0) return false;
+    const buf = this.sendBufs[this.sendIdx];
+    const len = writeRtp({ marker: true, payloadType: this.codecSpec.payloadType, sequenceNumber: this.seq, timestamp: this.ts, ssrc: this.ssrc }, this.payloadBuf.subarray(0, bytes), buf);
+    this.prepared = undefined;
+    this.sendIdx = (this.sendIdx + 1) % SEND_BUFFERS;
+    try {
+      this.rtpSocket.send(buf, 0, len);
+    } catch {
+      return false; // socket closing: nothing went out, nothing changes
+    }
+    this.seq = (this.seq + 1) & 0xffff;
+    this.ts = (this.ts + this.outFrame.length) >>> 0;
+    this.counters.packetsOut++;
+    this.counters.bytesOut += len;
+    this.marker = false;
+    this.tsLead = true;
+    return true;
   }
 
   /** heard + sent, saturated, into the scratch mix frame. */

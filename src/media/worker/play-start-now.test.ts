@@ -1,0 +1,90 @@
+// A newly started prompt's first frame leaves at once, not on the next 20 ms tick
+// (RtpEndpoint.sendFirstFrameNow), and the RTP stream around it stays valid: sequence numbers
+// +1, timestamps +160 without overlap, the marker on the prompt's first packet, and the one-frame
+// lead given back on the first silent tick after the prompt. Real worker thread, real UDP.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ULAW_DECODE } from '../codecs/index.ts';
+import { MediaEngine } from './index.ts';
+import { RtpPeer, until, wait } from './test-rtp-peer.ts';
+
+const PCMU = { name: 'PCMU', clockRate: 8000, payloadType: 0 };
+
+let engine: MediaEngine;
+test.before(async () => {
+  engine = await MediaEngine.start({ workers: 1, portMin: 42100, portMax: 42199, bindAddress: '127.0.0.1' });
+});
+test.after(async () => {
+  await engine.close();
+});
+
+const loud = (payload: Buffer) => {
+  let s = 0;
+  for (let i = 0; i < payload.length; i++) s += Math.abs(ULAW_DECODE[payload[i]]);
+  return s / payload.length > 500;
+};
+
+test('play → the prompt\'s first RTP packet arrives within a few ms, whatever the tick phase; the stream stays continuous', async () => {
+  const p = await RtpPeer.open();
+  const h = await engine.createEndpoint({ codec: PCMU, remote: { address: '127.0.0.1', port: p.port } });
+  // Confirm the signaled source so the socket is connect()ed (the start-now path needs it).
+  for (let i = 0; i < 3; i++) p.sendRtp(h.localPort, 0, new Uint8Array(160).fill(0xff));
+  await until(() => p.rtp.length >= 5, 3000, 'silence from the endpoint');
+  const latencies: number[] = [];
+  const firstIdx: number[] = [];
+  // Commands at different phases of the 20 ms tick (offsets are coprime with 20).
+  for (const offset of [3, 7, 11, 13, 17, 19, 23, 29]) {
+    await wait(offset);
+    const from = p.rtp.length;
+    const t0 = performance.now();
+    const op = await h.play([{ kind: 'tone', tone: { freqs: [1000], onMs: 100, offMs: 0, totalMs: 100 } }]);
+    await until(() => p.rtp.slice(from).some((r) => loud(r.payload)), 2000, 'the prompt');
+    const i = p.rtp.findIndex((r, k) => k >= from && loud(r.payload));
+    latencies.push(p.rtp[i].atMs - t0);
+    firstIdx.push(i);
+    assert.equal((await op.done).reason, 'finished');
+    await wait(60); // silence again: the lead is given back
+  }
+  await h.close();
+  p.close();
+
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  assert.ok(median <= 5, `median play → first packet ${median.toFixed(1)} ms (all: ${latencies.map((x) => x.toFixed(1)).join(', ')}); on the tick it would be ~10 ms`);
+  assert.ok(sorted[5] <= 8, `75th percentile ${sorted[5].toFixed(1)} ms (all: ${latencies.map((x) => x.toFixed(1)).join(', ')})`);
+
+  // RTP validity over the whole capture (arrival order = send order on loopback).
+  const rtp = p.rtp;
+  for (let k = 1; k < rtp.length; k++) {
+    assert.equal((rtp[k].seq - rtp[k - 1].seq) & 0xffff, 1, `sequence +1 at ${k}`);
+    assert.equal((rtp[k].ts - rtp[k - 1].ts) >>> 0, 160, `timestamp +160 at ${k} (no overlap, no jump)`);
+  }
+  for (const i of firstIdx) {
+    assert.equal(rtp[i].marker, true, 'the prompt starts a talkspurt');
+    assert.ok(!rtp[i + 1].marker, 'its second packet does not');
+  }
+  // Each prompt (5 frames) sent early once: its second packet follows on the next tick (< 20 ms),
+  // and after it the stream skips one frame's send to return to the grid (≈ 40 ms, same timestamp step).
+  for (const i of firstIdx) {
+    const gaps = rtp.slice(i, i + 9).map((r, k, a) => (k ? r.atMs - a[k - 1].atMs : 0)).slice(1);
+    assert.ok(gaps.some((g) => g > 30), `the lead is given back after the prompt (gaps ${gaps.map((g) => g.toFixed(1)).join(', ')})`);
+  }
+});
+
+test('an endpoint that has not confirmed its peer (unconnected socket) keeps starting prompts on the tick', async () => {
+  const p = await RtpPeer.open();
+  const h = await engine.createEndpoint({ codec: PCMU, remote: { address: '127.0.0.1', port: p.port } });
+  await until(() => p.rtp.length >= 3, 3000, 'silence');
+  const from = p.rtp.length;
+  const op = await h.play([{ kind: 'tone', tone: { freqs: [1000], onMs: 60, offMs: 0, totalMs: 60 } }]);
+  await op.done;
+  await wait(50);
+  const rtp = p.rtp.slice(from);
+  const i = rtp.findIndex((r) => loud(r.payload));
+  assert.ok(i >= 0);
+  for (let k = 1; k < rtp.length; k++) assert.equal((rtp[k].ts - rtp[k - 1].ts) >>> 0, 160);
+  // Sent by the tick, in the running silence stream: no talkspurt marker (the start-now path sets it).
+  assert.equal(rtp[i].marker, false);
+  await h.close();
+  p.close();
+});
