@@ -48,3 +48,14 @@ export {
   type CdrPublisherOptions,
   type CdrPublisherEvents,
 } from './cdr-publisher.ts';
+export {
+  createMediaStreamer,
+  AudioSendQueue,
+  pcmToBuffer,
+  bufferToPcm,
+  type MediaStreamerOptions,
+  type StreamFramer,
+  type InboundStreamMessage,
+  type OutboundAudioFrame,
+  type FrameSink,
+} from './media-streams/index.ts';
