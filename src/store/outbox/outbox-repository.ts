@@ -375,6 +375,19 @@ export class OutboxRepository {
     return rows.map(deliveryFromRow);
   }
 
+  /**
+   * Where a call's latest event went (url and format of each delivery of its highest seq):
+   * so an event recorded for the call later, by someone who no longer holds it in memory
+   * (call recovery after a crash), reaches the same receivers in the same format. [] if none.
+   */
+  async lastTargetsOfCall(callId: string): Promise<DeliveryTarget[]> {
+    const top = await this.db.selectFrom('deliveries').select((eb) => eb.fn.max('seq').as('max')).where('call_id', '=', callId).executeTakeFirst();
+    if (top?.max === null || top?.max === undefined) return [];
+    const rows = await this.db.selectFrom('deliveries').select(['url', 'format'])
+      .where('call_id', '=', callId).where('seq', '=', Number(top.max)).orderBy('url').execute();
+    return rows.map((r) => ({ url: r.url, format: r.format }));
+  }
+
   /** Counts by state (for metrics and health). */
   async countByState(): Promise<Record<DeliveryState, number>> {
     const rows = await this.db
