@@ -8,3 +8,4 @@ export { Leg, type LegEvents, type LegRole, type LegTimes } from './leg.ts';
 export { CallError, type CallErrorCode } from './call-error.ts';
 export { canCallTransition, canLegTransition, isUnanswered, type CallState, type LegState } from './call-state.ts';
 export { CallJournal, callEvent, type JournalEntry } from './call-journal.ts';
+export { closeInterruptedCalls, NODE_RESTART_REASON, type CallRecoveryDeps, type CallRecoveryReport } from './call-recovery.ts';
