@@ -7,3 +7,4 @@ export { IncomingCallContexts } from './incoming-call-context.ts';
 export { incomingCallEvent, postEventGrid, validateSubscription } from './incoming-call.ts';
 export { verifyHmac, computeHmacSignature, contentHash, type HmacFailure } from './hmac-auth.ts';
 export { toParticipant, toIdentifier, toneChar, toneName } from './identifiers.ts';
+export { acsStreamFramer, parseAcsInbound, type AcsStreamFramerOptions } from './stream-framer.ts';

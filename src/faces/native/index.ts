@@ -3,3 +3,4 @@ export { registerNativeApi, type NativeApiOptions } from './native-api.ts';
 export { toHttpError } from './tenancy-errors.ts';
 export { CALL_ACTIONS } from './calls-routes.ts';
 export type { RecordingRow, RecordingsSource, EventsSource, ReplayedEvent } from './sources.ts';
+export { nativeStreamFramer, parseNativeInbound } from './stream-framer.ts';
