@@ -12,9 +12,22 @@ export class RecordingSession implements RunningOperation {
   readonly media = false;
   private stopping?: Promise<void>;
 
-  constructor(readonly id: string, private readonly call: Call, private readonly op: RecordingOperation, private readonly clock: Clock) {
+  /** When it started, ms (recording.stateChanged carries it as startedAt, ISO). */
+  readonly startedAt: number;
+
+  /**
+   * `callbackUrl`: where its recording.stateChanged events go instead of the call's callback
+   * URL (ACS recordingStateCallbackUri); default the call's.
+   */
+  constructor(readonly id: string, private readonly call: Call, private readonly op: RecordingOperation, private readonly clock: Clock, readonly callbackUrl?: string) {
+    this.startedAt = clock.now();
     sessions.set(call, this);
     call.operations.add(this);
+  }
+
+  /** The journal's callback override for this recording's events. */
+  target(): { callbackUrl?: string } {
+    return this.callbackUrl !== undefined ? { callbackUrl: this.callbackUrl } : {};
   }
 
   static of(call: Call): RecordingSession | undefined {
@@ -41,7 +54,8 @@ export class RecordingSession implements RunningOperation {
     const now = this.clock.now();
     await this.call.journal.record({
       write: async (tx) => { await tx.calls.recordings.update(this.id, { state: paused ? 'paused' : 'recording', updatedAt: now }); },
-      events: [this.call.event('recording.stateChanged', { recordingId: this.id, state: paused ? 'paused' : 'active' })],
+      events: [this.call.event('recording.stateChanged', { recordingId: this.id, state: paused ? 'paused' : 'active', startedAt: new Date(this.startedAt).toISOString() })],
+      ...this.target(),
     });
   }
 
@@ -56,7 +70,8 @@ export class RecordingSession implements RunningOperation {
       const now = this.clock.now();
       await this.call.journal.record({
         write: async (tx) => { await tx.calls.recordings.update(this.id, { state, durationMs: r.durationMs ?? null, sizeBytes: r.sizeBytes ?? null, updatedAt: now }); },
-        events: [this.call.event('recording.stateChanged', { recordingId: this.id, state: state === 'completed' ? 'stopped' : 'failed' })],
+        events: [this.call.event('recording.stateChanged', { recordingId: this.id, state: state === 'completed' ? 'stopped' : 'failed', startedAt: new Date(this.startedAt).toISOString() })],
+        ...this.target(),
       }).catch(() => {});
     })();
     return this.stopping;
