@@ -13,6 +13,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { AudioSource } from '../audio.ts';
 import { ConferenceRoom, FallbackPlaylist, RtpEndpoint, Ticker, type EndpointHost, type PlaySpec, type VadLike } from '../engine/index.ts';
 import { WavRecorder } from '../record/index.ts';
+import { GcSteer } from './gc-steer.ts';
 import { WorkerHealth } from './worker-health.ts';
 import type { EndpointCommand, MainToWorker, WorkerInit, WorkerLoad, WorkerToMain } from './protocol.ts';
 
@@ -27,6 +28,8 @@ let tickMaxUs = 0;
 let tickCount = 0;
 
 const health = new WorkerHealth();
+/** Scavenges are started after a tick's work, not left to land in the next send burst (gc-steer.ts). */
+const gcSteer = new GcSteer();
 
 /**
  * Sub-ticks per 20 ms frame. Sending 500 packets back to back takes ~4 ms, and how long the
@@ -133,6 +136,7 @@ function restOfTick(due: number, frame: number, phase: number, t0: bigint): void
   tickSumUs += us;
   tickCount++;
   if (us > tickMaxUs) tickMaxUs = us;
+  gcSteer.afterTick();
 }
 
 // A worker thread may block: Atomics.wait sleeps the last ≤ 2 ms (≤ 1 ms with phases) before a
@@ -224,6 +228,7 @@ function load(): WorkerLoad {
     gcCount: health.gc.count,
     gcTotalMs: health.gc.totalMs,
     gcMaxMs: health.gc.maxMs,
+    gcSteered: gcSteer.steered,
     heapUsedBytes: process.memoryUsage().heapUsed,
   };
 }

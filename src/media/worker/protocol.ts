@@ -96,6 +96,8 @@ export interface WorkerLoad {
   gcCount: number;
   gcTotalMs: number;
   gcMaxMs: number;
+  /** Of those, scavenges started by the worker after a tick's work so none lands in a send burst (gc-steer.ts). */
+  gcSteered?: number;
   /** V8 heap used by this worker, bytes. */
   heapUsedBytes: number;
 }
