@@ -15,7 +15,7 @@
 // settles at once without waiting for start() to notice.
 import type { Clock } from '../../lib/index.ts';
 import type { Call, RunningOperation } from '../calls/call.ts';
-import type { ChannelFactory, MediaStreamer, MixerFactory, Recognizer, Synthesizer } from '../ports/index.ts';
+import type { ChannelFactory, MediaStreamer, MixerFactory, Recognizer, Synthesizer, Transcriber } from '../ports/index.ts';
 import { SUBCODE, isSuccess, type OperationOutcome, type OperationResult } from './operation-result.ts';
 import type { Params } from './validate.ts';
 
@@ -27,6 +27,8 @@ export interface OperationEnv {
   newId(): string;
   synthesizer?: Synthesizer;
   recognizer?: Recognizer;
+  /** Free-form speech to text (live transcription, recognize 'speech' without choices); default none (NOT_CONFIGURED). */
+  transcriber?: Transcriber;
   channelFactory?: ChannelFactory;
   mixerFactory?: MixerFactory;
   /** Audio and transcripts to an application's WebSocket; default none (startMediaStreaming fails with NOT_CONFIGURED). */

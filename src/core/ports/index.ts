@@ -10,6 +10,7 @@ export type {
   RecordingOperation, TapOptions, AudioTap, AudioTapEvents,
 } from './media-endpoint.ts';
 export type { Synthesizer, SynthesisRequest, SynthesisResult, Recognizer, Choice, ChoiceResult } from './speech.ts';
+export type { Transcriber, TranscriberSession, TranscriberSessionEvents } from './speech.ts';
 export type { Mixer, MixerFactory } from './mixer.ts';
 export type { Clock, TimerHandle } from '../../lib/index.ts';
 export type {

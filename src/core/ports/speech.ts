@@ -1,5 +1,7 @@
 // Speech ports. They mirror src/speech's Synthesizer and Recognizer structurally (core may not
 // import speech/); an instance of speech's classes satisfies these as is.
+import type { TypedEmitter } from './channel.ts';
+import type { TranscriptResult } from './media-stream.ts';
 
 export interface SynthesisRequest {
   /** Plain text (exactly one of text/ssml). */
@@ -38,4 +40,31 @@ export interface ChoiceResult {
 
 export interface Recognizer {
   recognizeChoices(audio: { rate: number; samples: Int16Array }, choices: Choice[]): Promise<ChoiceResult>;
+}
+
+/**
+ * Free-form transcription of a live audio stream (live transcription, free-form recognize). The
+ * local implementation is speech/'s PocketsphinxTranscriber; a hosted provider is another class
+ * with this shape, selected by configuration (docs/speech.md "Hosted providers").
+ */
+export interface Transcriber {
+  /** Throws when the locale is not available. */
+  startSession(opts: { rate: number; locale?: string; bandwidth?: 'narrow' | 'wide' }): TranscriberSession;
+}
+
+export interface TranscriberSessionEvents {
+  /** Offsets from the session's first sample; `participant` is set by the caller, not the engine. */
+  result: [TranscriptResult];
+  error: [Error];
+  /** The engine stopped (after end(), close() or a failure). */
+  closed: [];
+}
+
+/** One stream: write() audio as it arrives, results as the engine has them, end() flushes. */
+export interface TranscriberSession extends TypedEmitter<TranscriberSessionEvents> {
+  write(samples: Int16Array): void;
+  /** Resolves after the last result of the audio written. */
+  end(): Promise<void>;
+  /** Stops at once, dropping pending results. */
+  close(): Promise<void>;
 }
