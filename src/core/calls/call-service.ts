@@ -26,7 +26,7 @@ import type { DialLeg } from '../operations/dial.ts';
 import { Operation, type OperationEnv, type OperationInfo } from '../operations/operation.ts';
 import { OPERATIONS } from '../operations/registry.ts';
 import { asParams } from '../operations/validate.ts';
-import type { Channel, ChannelFactory, MediaEndpoint, MediaStreamer, MixerFactory, Participant, Recognizer, RejectReason, Synthesizer } from '../ports/index.ts';
+import type { Channel, ChannelFactory, MediaEndpoint, MediaStreamer, MixerFactory, Participant, Recognizer, RejectReason, Synthesizer, Transcriber } from '../ports/index.ts';
 import { ADMIN, isDestinationAllowed, type Principal } from '../tenancy/index.ts';
 import { Call } from './call.ts';
 import { resolveCallHandling, type ResolvedCallHandling } from './call-handling.ts';
@@ -48,6 +48,8 @@ export interface CallServiceOptions {
   synthesizer?: Synthesizer;
   /** For speech recognition; default none. */
   recognizer?: Recognizer;
+  /** For live transcription and free-form recognize; default none (NOT_CONFIGURED). */
+  transcriber?: Transcriber;
   /** For outbound legs; default none (createCall, addParticipant fail with NOT_CONFIGURED). */
   channelFactory?: ChannelFactory;
   /** For three or more parties; default none. */
@@ -334,6 +336,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       allowedDestinationPrefixes: this.policies.get(call.id)?.prefixes ?? [],
       ...(this.opts.synthesizer ? { synthesizer: this.opts.synthesizer } : {}),
       ...(this.opts.recognizer ? { recognizer: this.opts.recognizer } : {}),
+      ...(this.opts.transcriber ? { transcriber: this.opts.transcriber } : {}),
       ...(this.opts.channelFactory ? { channelFactory: this.opts.channelFactory } : {}),
       ...(this.opts.mixerFactory ? { mixerFactory: this.opts.mixerFactory } : {}),
       ...(this.opts.mediaStreamer ? { mediaStreamer: this.opts.mediaStreamer } : {}),
