@@ -6,8 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { CallService, Tenancy } from '../core/index.ts';
-import { acsFormatter, ACS_FORMAT, CallbackJwtSigner, IncomingCallContexts, incomingCallEvent, postEventGrid, registerAcsFace } from '../faces/acs/index.ts';
-import type { DeliveryFormatter, DeliveryHeaders } from '../events/index.ts';
+import { acsFormatter, acsStreamFramer, ACS_FORMAT, CallbackJwtSigner, IncomingCallContexts, incomingCallEvent, postEventGrid, registerAcsFace } from '../faces/acs/index.ts';
+import type { DeliveryFormatter, DeliveryHeaders, StreamFramer } from '../events/index.ts';
 import type { Clock, Logger } from '../lib/index.ts';
 import { nodeStoreOf, onCallService } from './native-api-wiring.ts';
 
@@ -42,4 +42,11 @@ export function acsDelivery(http: FastifyInstance | undefined, publicHost: strin
     formatters: { [ACS_FORMAT]: acsFormatter },
     formatHeaders: { [ACS_FORMAT]: (e) => ({ authorization: `Bearer ${signer.sign(issuer(), e.applicationId)}` }) },
   };
+}
+
+/** The 'acs' media streaming framer; its connect requests carry the same Bearer JWT as the callbacks. */
+export function acsStreaming(http: FastifyInstance | undefined, publicHost: string): StreamFramer {
+  const scheme = http?.initialConfig.https ? 'https' : 'http';
+  const issuer = (): string => `${scheme}://${publicHost}:${(http?.server.address() as AddressInfo | null)?.port ?? 0}`;
+  return acsStreamFramer({ sign: (applicationId) => signer.sign(issuer(), applicationId) });
 }

@@ -14,10 +14,13 @@ import {
   type InboundCallDeps, type NumberDirectory, type TrunkDirectory,
 } from '../adapters/index.ts';
 import { CallService } from '../core/index.ts';
+import { createMediaStreamer } from '../events/index.ts';
+import { nativeStreamFramer } from '../faces/native/index.ts';
 import type { Logger } from '../lib/index.ts';
 import type { MediaEngine } from '../media/index.ts';
 import type { Binding, IncomingSession, OutgoingSession, UserAgent } from '../sip/index.ts';
 import { EspeakSynthesizer, PocketsphinxRecognizer } from '../speech/index.ts';
+import { acsStreaming } from './acs-wiring.ts';
 import { provideCallService } from './native-api-wiring.ts';
 import type { ServiceContext } from './service.ts';
 
@@ -86,6 +89,8 @@ export class CallsWiring {
       channelFactory: this.factory,
       // Conferences (addParticipant) mix in the media worker of the call's first leg.
       mixerFactory: new EngineMixerFactory(deps.media),
+      // Media streaming and live transcription to the applications' WebSockets, in each face's framing.
+      mediaStreamer: createMediaStreamer({ framers: [nativeStreamFramer, acsStreaming(ctx.http, config.publicHost)], clock, logger: this.logger }),
       ...(deps.unansweredTimeoutMs !== undefined ? { unansweredTimeoutMs: deps.unansweredTimeoutMs } : {}),
     });
     this.inbound = { calls: this.calls, media: deps.media, publicHost: config.publicHost, clock, logger: this.logger, scratchDir };
