@@ -1,8 +1,10 @@
-// IncomingCall as Event Grid delivers it (vendor-apis.md A.5): an array of one Event Grid
-// event POSTed to the application's subscription URL, and the subscription validation
-// handshake (Microsoft.EventGrid.SubscriptionValidationEvent → {validationResponse}).
-// Partial: posted directly (3 tries, 1 s apart), not through the durable outbox — a ringing
-// call does not outlive a restart anyway.
+// Event Grid delivery (vendor-apis.md A.5): IncomingCall and RecordingFileStatusUpdated as an
+// array of one Event Grid event POSTed to the application's subscription URL, after the
+// subscription validation handshake (Microsoft.EventGrid.SubscriptionValidationEvent →
+// {validationResponse: code}) — an endpoint that has not echoed the code gets no events
+// (EventGridPublisher). Partial: posted directly (3 tries, 1 s apart), not through the durable
+// outbox — a ringing call does not outlive a restart anyway; a recording's file notice is lost
+// if the node stops within those seconds (the recording itself stays listed in /v1/recordings).
 import { randomUUID } from 'node:crypto';
 import type { Call } from '../../core/index.ts';
 import { serverCallIdOf } from './callback-events.ts';
@@ -43,5 +45,64 @@ export async function validateSubscription(url: string): Promise<boolean> {
     return r.ok && j.validationResponse === code;
   } catch {
     return false;
+  }
+}
+
+/** Why an Event Grid endpoint gets no events, as EventGridPublisher.status() reports it. */
+export interface EventGridStatus {
+  validated: boolean;
+  /** Last failure (validation not echoed, or delivery refused); absent when all is well. */
+  lastError?: string;
+  /** Events withheld because the endpoint is not validated. */
+  withheld: number;
+}
+
+/**
+ * Posts Event Grid events to subscription URLs, each URL validated first: the handshake runs
+ * before the first event to a URL and again before the next event after a failed handshake
+ * (so a bot that starts answering it starts receiving events). Unvalidated → the event is not
+ * sent, counted in status(url).withheld and reported through onProblem (the server logs it).
+ */
+export class EventGridPublisher {
+  private readonly state = new Map<string, EventGridStatus>();
+  private readonly validating = new Map<string, Promise<boolean>>();
+
+  constructor(private readonly o: {
+    /** Told about every withheld or refused event; default ignore. */
+    onProblem?: (url: string, problem: string) => void;
+    /** Delivery tries per event; default 3. */
+    tries?: number;
+  } = {}) {}
+
+  status(url: string): EventGridStatus | undefined {
+    const s = this.state.get(url);
+    return s && { ...s };
+  }
+
+  /** Validates when needed, then posts; resolves with the HTTP status (0 = not sent or unreachable). */
+  async publish(url: string, events: unknown[]): Promise<number> {
+    const s = this.state.get(url) ?? { validated: false, withheld: 0 };
+    this.state.set(url, s);
+    if (!s.validated) {
+      let v = this.validating.get(url);
+      if (!v) {
+        v = validateSubscription(url).finally(() => this.validating.delete(url));
+        this.validating.set(url, v);
+      }
+      s.validated = await v;
+      if (!s.validated) {
+        s.withheld++;
+        s.lastError = 'the subscription validation handshake was not answered with the validation code';
+        this.o.onProblem?.(url, `event withheld: ${s.lastError}`);
+        return 0;
+      }
+      delete s.lastError;
+    }
+    const status = await postEventGrid(url, events, this.o.tries ?? 3);
+    if (status < 200 || status >= 300) {
+      s.lastError = `delivery answered ${status || 'nothing'}`;
+      this.o.onProblem?.(url, s.lastError);
+    }
+    return status;
   }
 }
