@@ -23,10 +23,12 @@ import { removeParticipant } from './remove-participant.ts';
 import { muteParticipant, unmuteParticipant } from './mute-participant.ts';
 import { hold, unhold } from './hold.ts';
 import { startMediaStreaming, stopMediaStreaming } from './media-streaming.ts';
+import { startTranscription, stopTranscription, updateTranscription } from './transcription.ts';
 
 export const OPERATIONS: ReadonlyMap<string, OperationDefinition<any>> = new Map<string, OperationDefinition<any>>([
   answer, reject, redirect, hangup, play, recognize, createCall, sendDtmf, cancelAllMediaOperations, transferBlind, transferConsultative,
   recordResponse, startRecording, stopRecording, pauseRecording, resumeRecording,
   addParticipant, cancelAddParticipant, removeParticipant, muteParticipant, unmuteParticipant, hold, unhold,
   startMediaStreaming, stopMediaStreaming,
+  startTranscription, stopTranscription, updateTranscription,
 ].map((d) => [d.name, d]));
