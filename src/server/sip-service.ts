@@ -16,6 +16,7 @@ import { MediaEngine, type DtmfEventData, type MediaEndpointHandle } from '../me
 import { DIAGNOSTIC_TARGETS, runDiagnosticTarget, type DiagnosticKind } from './diagnostics/diagnostic-target.ts';
 import { CallsWiring } from './calls-service.ts';
 import { TrunkRegistrations } from './trunk-registrations.ts';
+import { closeInterruptedCalls } from '../core/index.ts';
 import type { Service, ServiceContext } from './service.ts';
 
 /** Seconds a caller is told to wait (Retry-After) when we refuse calls while draining. */
@@ -99,6 +100,9 @@ export class SipService implements Service {
 
   async start(): Promise<void> {
     const { config, clock, metrics } = this.ctx;
+    // Before any new call: calls a crashed previous run left open get ended (node-restart) with
+    // their CDRs and call.ended, so nothing stays 'established' forever (core/calls/call-recovery.ts).
+    await closeInterruptedCalls({ store: this.ctx.store, logger: this.logger, now: () => clock.now() });
     const users = new Map(config.sip.users.map((u) => [u.username, u.password]));
     const digest = new DigestServer({
       realm: config.sip.realm,
