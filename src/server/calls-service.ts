@@ -19,7 +19,7 @@ import { nativeStreamFramer } from '../faces/native/index.ts';
 import type { Logger } from '../lib/index.ts';
 import type { MediaEngine } from '../media/index.ts';
 import type { Binding, IncomingSession, OutgoingSession, UserAgent } from '../sip/index.ts';
-import { EspeakSynthesizer, PocketsphinxRecognizer } from '../speech/index.ts';
+import { EspeakSynthesizer, PocketsphinxRecognizer, PocketsphinxTranscriber } from '../speech/index.ts';
 import { acsStreaming } from './acs-wiring.ts';
 import { provideCallService } from './native-api-wiring.ts';
 import type { ServiceContext } from './service.ts';
@@ -86,6 +86,8 @@ export class CallsWiring {
       store, clock, logger: this.logger, recordingsDir,
       synthesizer: this.synthesizer,
       recognizer: new PocketsphinxRecognizer(),
+      // Live transcription and free-form recognize: local pocketsphinx (finals only; docs/speech.md).
+      transcriber: new PocketsphinxTranscriber(),
       channelFactory: this.factory,
       // Conferences (addParticipant) mix in the media worker of the call's first leg.
       mixerFactory: new EngineMixerFactory(deps.media),
