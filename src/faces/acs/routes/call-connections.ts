@@ -4,6 +4,7 @@ import { ACS_FORMAT } from '../callback-events.ts';
 import { bad, notFound } from '../acs-error.ts';
 import { callIdOfServerCallId } from '../identifiers.ts';
 import { callAction, echoContext, type AcsRoute } from '../route-context.ts';
+import { adoptStreamingOptions, parseStreamingOptions } from './streaming.ts';
 
 export const callConnectionRoutes: AcsRoute[] = [
   {
@@ -13,8 +14,10 @@ export const callConnectionRoutes: AcsRoute[] = [
       if (!Array.isArray(targets) || targets.length !== 1) throw bad('targets must hold exactly one participant (group calls are not supported yet).');
       if (typeof body.callbackUri !== 'string') throw bad('callbackUri is required.');
       const caller = body.sourceCallerIdNumber ? ctx.participant(body.sourceCallerIdNumber, 'sourceCallerIdNumber') : undefined;
+      parseStreamingOptions(body.mediaStreamingOptions); // 400 before dialing, not after
       const { call } = await ctx.calls().createCall({ target: ctx.participant(targets[0], 'targets/0'), ...(caller ? { callerId: caller } : {}), callbackUrl: body.callbackUri },
         { principal: ctx.principalOf(request), callbackFormat: ACS_FORMAT, ...(typeof body.operationContext === 'string' ? { operationContext: body.operationContext } : {}) });
+      adoptStreamingOptions(ctx, request, call, body);
       return reply.code(201).send(await ctx.properties(request, call.id, { callbackUri: body.callbackUri }));
     },
   },
@@ -27,7 +30,9 @@ export const callConnectionRoutes: AcsRoute[] = [
       if (!call) throw notFound('The incoming call is gone.');
       if (g[1] === 'answer') {
         if (typeof body.callbackUri !== 'string') throw bad('callbackUri is required.');
+        parseStreamingOptions(body.mediaStreamingOptions); // 400 before answering, not after
         call.journal.directTo(body.callbackUri, ACS_FORMAT);
+        adoptStreamingOptions(ctx, request, call, body);
         await ctx.run(request, callId, 'answer', {}, body);
         return reply.code(200).send(await ctx.properties(request, callId, { callbackUri: body.callbackUri }));
       }
