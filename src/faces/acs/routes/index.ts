@@ -5,10 +5,12 @@ import { callConnectionRoutes } from './call-connections.ts';
 import { mediaRoutes } from './media.ts';
 import { notYetRoutes } from './not-yet.ts';
 import { participantRoutes } from './participants.ts';
+import { streamingRoutes } from './streaming.ts';
 
 export const ACS_ROUTES: readonly AcsRoute[] = [
   ...callConnectionRoutes,
   ...mediaRoutes,
   ...participantRoutes,
+  ...streamingRoutes,
   ...notYetRoutes,
 ];

@@ -11,7 +11,6 @@ const later = (action: string, participants = false): AcsRoute => ({
 
 export const notYetRoutes: AcsRoute[] = [
   later('moveHere', true),
-  later('startMediaStreaming'), later('stopMediaStreaming'),
   later('startTranscription'), later('stopTranscription'), later('updateTranscription'),
   {
     method: 'GET', pattern: /^\/calling\/recordings/,
