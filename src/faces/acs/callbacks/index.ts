@@ -3,8 +3,10 @@
 import type { CallbackMapper } from '../callback-events.ts';
 import { recordingCallbacks } from './recording.ts';
 import { participantCallbacks } from './participants.ts';
+import { streamingCallbacks } from './streaming.ts';
 
 export const CALLBACK_MAPPERS: readonly CallbackMapper[] = [
   participantCallbacks,
+  streamingCallbacks,
   recordingCallbacks,
 ];
