@@ -5,6 +5,7 @@ import { bad, notFound } from '../acs-error.ts';
 import { callIdOfServerCallId } from '../identifiers.ts';
 import { callAction, echoContext, type AcsRoute } from '../route-context.ts';
 import { adoptStreamingOptions, parseStreamingOptions } from './streaming.ts';
+import { adoptTranscriptionOptions } from './transcription.ts';
 
 export const callConnectionRoutes: AcsRoute[] = [
   {
@@ -18,6 +19,7 @@ export const callConnectionRoutes: AcsRoute[] = [
       const { call } = await ctx.calls().createCall({ target: ctx.participant(targets[0], 'targets/0'), ...(caller ? { callerId: caller } : {}), callbackUrl: body.callbackUri },
         { principal: ctx.principalOf(request), callbackFormat: ACS_FORMAT, ...(typeof body.operationContext === 'string' ? { operationContext: body.operationContext } : {}) });
       adoptStreamingOptions(ctx, request, call, body);
+      adoptTranscriptionOptions(ctx, request, call, body);
       return reply.code(201).send(await ctx.properties(request, call.id, { callbackUri: body.callbackUri }));
     },
   },
@@ -33,6 +35,7 @@ export const callConnectionRoutes: AcsRoute[] = [
         parseStreamingOptions(body.mediaStreamingOptions); // 400 before answering, not after
         call.journal.directTo(body.callbackUri, ACS_FORMAT);
         adoptStreamingOptions(ctx, request, call, body);
+        adoptTranscriptionOptions(ctx, request, call, body);
         await ctx.run(request, callId, 'answer', {}, body);
         return reply.code(200).send(await ctx.properties(request, callId, { callbackUri: body.callbackUri }));
       }
