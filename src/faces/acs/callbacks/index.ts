@@ -3,10 +3,12 @@
 import type { CallbackMapper } from '../callback-events.ts';
 import { recordingCallbacks } from './recording.ts';
 import { participantCallbacks } from './participants.ts';
+import { transcriptionCallbacks } from './transcription.ts';
 import { streamingCallbacks } from './streaming.ts';
 
 export const CALLBACK_MAPPERS: readonly CallbackMapper[] = [
   participantCallbacks,
   streamingCallbacks,
   recordingCallbacks,
+  transcriptionCallbacks,
 ];
