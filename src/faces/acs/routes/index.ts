@@ -5,12 +5,14 @@ import { callConnectionRoutes } from './call-connections.ts';
 import { mediaRoutes } from './media.ts';
 import { notYetRoutes } from './not-yet.ts';
 import { participantRoutes } from './participants.ts';
+import { transcriptionRoutes } from './transcription.ts';
 import { streamingRoutes } from './streaming.ts';
 
 export const ACS_ROUTES: readonly AcsRoute[] = [
   ...callConnectionRoutes,
   ...mediaRoutes,
   ...participantRoutes,
+  ...transcriptionRoutes,
   ...streamingRoutes,
   ...notYetRoutes,
 ];

@@ -11,7 +11,6 @@ const later = (action: string, participants = false): AcsRoute => ({
 
 export const notYetRoutes: AcsRoute[] = [
   later('moveHere', true),
-  later('startTranscription'), later('stopTranscription'), later('updateTranscription'),
   {
     method: 'GET', pattern: /^\/calling\/recordings/,
     async handle(ctx) { return ctx.notSupported('recording through the ACS face'); },
