@@ -95,6 +95,12 @@ export interface InviteSessionEvents {
   info: [info: InfoEvent];
   refer: [refer: IncomingRefer];
   referNotify: [notify: ReferNotify];
+  /**
+   * RFC 3891 §3: a new INVITE whose Replaces header names this confirmed dialog (already
+   * authenticated like any INVITE). The listener answers or rejects it, and ends this dialog
+   * (BYE) once the new one is up. Without a listener the UserAgent answers it 603.
+   */
+  replaced: [incoming: import('./incoming-session.ts').IncomingSession];
   /** The peer hung up; 200 was sent. */
   bye: [req: SipRequest];
   terminated: [info: TerminationInfo];

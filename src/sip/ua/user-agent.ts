@@ -21,6 +21,7 @@ import type { MessageSender } from '../transport/index.ts';
 import { destinationForUri } from './destination.ts';
 import { newCallId, newTag } from './ids.ts';
 import { IncomingSession } from './incoming-session.ts';
+import { parseReplaces } from './replaces.ts';
 import type { InviteSession } from './invite-session.ts';
 import { OutgoingSession } from './outgoing-session.ts';
 import type { InviteOptions } from './outgoing-session.ts';
@@ -339,8 +340,27 @@ export class UserAgent extends EventEmitter<UserAgentEvents> implements SessionH
     if (session.state === 'terminated') return void this.inviteServer.delete(stx.id);
     this.track(session);
     session.once('terminated', () => this.inviteServer.delete(stx.id));
+    // RFC 3891 §3: an INVITE that takes the place of one of our dialogs goes to that dialog's
+    // session, not to the application's router (it is not a new call).
+    if (req.getAll('replaces').length > 0) return this.handleReplaces(session, req.getAll('replaces'));
     if (this.listenerCount('invite') === 0) return session.reject(480, 'Temporarily Unavailable');
     this.emit('invite', session);
+  }
+
+  /**
+   * RFC 3891 §3 at the receiving UA: more than one Replaces or a malformed one → 400; no
+   * confirmed dialog with that Call-ID, to-tag = our local tag and from-tag = our remote tag
+   * → 481 (early dialogs are not replaced here; a terminated one is gone from the index);
+   * a confirmed one with early-only → 486; a session nobody takes replacements for → 603.
+   */
+  private handleReplaces(session: IncomingSession, values: string[]): void {
+    const r = values.length === 1 ? parseReplaces(values[0]) : undefined;
+    if (!r) return session.reject(400, 'Bad Replaces Header');
+    const old = this.dialogs.get(dialogKey({ callId: r.callId, localTag: r.toTag, remoteTag: r.fromTag }));
+    if (!old || old.state !== 'established') return session.reject(481, 'Call/Transaction Does Not Exist');
+    if (r.earlyOnly) return session.reject(486, 'Busy Here');
+    if (old.listenerCount('replaced') === 0) return session.reject(603, 'Decline');
+    old.emit('replaced', session);
   }
 
   /** RFC 3428: only from sources the authenticate hook vouches for; without a hook → 403. */
