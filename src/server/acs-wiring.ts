@@ -6,16 +6,19 @@
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { CallService, Tenancy } from '../core/index.ts';
-import { acsFormatter, acsStreamFramer, ACS_FORMAT, CallbackJwtSigner, IncomingCallContexts, incomingCallEvent, postEventGrid, registerAcsFace } from '../faces/acs/index.ts';
+import { acsFormatter, acsStreamFramer, ACS_FORMAT, CallbackJwtSigner, EventGridPublisher, IncomingCallContexts, incomingCallEvent, registerAcsFace } from '../faces/acs/index.ts';
 import type { DeliveryFormatter, DeliveryHeaders, StreamFramer } from '../events/index.ts';
 import type { Clock, Logger } from '../lib/index.ts';
-import { nodeStoreOf, onCallService } from './native-api-wiring.ts';
+import { nodeStoreOf, onCallService, recordingsSource } from './native-api-wiring.ts';
 
 const signer = new CallbackJwtSigner();
 const contexts = new IncomingCallContexts();
 
 export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | undefined, logger?: Logger, clock?: Clock): void {
   let calls: CallService | undefined;
+  // Event Grid endpoints must answer the validation handshake before they get events; one that
+  // does not is logged on each withheld event (docs/faces/acs.md).
+  const eventGrid = new EventGridPublisher({ onProblem: (url, problem) => logger?.warn({ url, problem }, 'Event Grid endpoint gets no events') });
   onCallService(http, (c) => {
     calls = c;
     c.on('incoming', (call) => {
@@ -23,7 +26,7 @@ export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | und
       if (!t) return;
       void t.acs.incomingCallUrl(call.applicationId).then(async (url) => {
         if (!url) return;
-        const status = await postEventGrid(url, incomingCallEvent(call, contexts.issue(call.id, call.applicationId)));
+        const status = await eventGrid.publish(url, incomingCallEvent(call, contexts.issue(call.id, call.applicationId)));
         if (status < 200 || status >= 300) logger?.warn({ callId: call.id, status }, 'IncomingCall not accepted by the Event Grid endpoint');
       }).catch((err: unknown) => logger?.warn({ err: String(err) }, 'IncomingCall not delivered'));
     });
@@ -31,6 +34,8 @@ export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | und
   registerAcsFace(http, {
     tenancy, calls: () => calls, contexts, signer, ...(clock ? { clock } : {}),
     idempotency: () => { const t = tenancy(); return t ? nodeStoreOf(t)?.idempotency : undefined; },
+    recordings: () => { const t = tenancy(); const store = t ? nodeStoreOf(t) : undefined; return store ? recordingsSource(store, logger) : undefined; },
+    eventGrid,
   });
 }
 

@@ -1,5 +1,8 @@
 // A webhook receiver for tests and benchmarks: node:http on 127.0.0.1 port 0 that records
-// every request (headers, raw body) and answers with whatever `respond` decides.
+// every request (headers, raw body) and answers with whatever `respond` decides. Like a real
+// bot's Event Grid endpoint it answers the Event Grid subscription validation handshake
+// (SubscriptionValidationEvent → {validationResponse}) itself, unless `answerValidation` is
+// false; those requests go to `validations`, not `received`.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -15,6 +18,10 @@ export interface WebhookReceiver {
   url: string;
   port: number;
   received: ReceivedRequest[];
+  /** Event Grid validation handshakes seen (answered when answerValidation). */
+  validations: ReceivedRequest[];
+  /** Answer the Event Grid validation handshake; default true. */
+  answerValidation: boolean;
   respond: Responder;
   /** Resolves once `n` requests have arrived (rejects after timeoutMs). */
   waitFor(n: number, timeoutMs?: number): Promise<void>;
@@ -28,6 +35,8 @@ export async function startReceiver(respond: Responder = () => 200, port = 0): P
     url: '',
     port: 0,
     received,
+    validations: [],
+    answerValidation: true,
     respond,
     waitFor(n, timeoutMs = 10_000) {
       if (received.length >= n) return Promise.resolve();
@@ -43,6 +52,12 @@ export async function startReceiver(respond: Responder = () => 200, port = 0): P
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const rec: ReceivedRequest = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      if (req.headers['aeg-event-type'] === 'SubscriptionValidation') {
+        r.validations.push(rec);
+        if (!r.answerValidation) return void res.writeHead(400).end();
+        const code = (JSON.parse(rec.body) as { data: { validationCode: string } }[])[0].data.validationCode;
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ validationResponse: code }));
+      }
       const index = received.length;
       received.push(rec);
       for (const w of waiters.filter((x) => received.length >= x.n)) {

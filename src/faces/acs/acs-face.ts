@@ -15,7 +15,8 @@ import type { CallbackJwtSigner } from './callback-jwt.ts';
 import { verifyHmac } from './hmac-auth.ts';
 import { toIdentifier, toParticipant } from './identifiers.ts';
 import type { IncomingCallContexts } from './incoming-call-context.ts';
-import type { AcsBody, AcsRouteContext } from './route-context.ts';
+import { EventGridPublisher } from './incoming-call.ts';
+import type { AcsBody, AcsRecordings, AcsRouteContext } from './route-context.ts';
 import { ACS_ROUTES } from './routes/index.ts';
 
 export interface AcsFaceOptions {
@@ -31,6 +32,10 @@ export interface AcsFaceOptions {
   maxSkewMs?: number;
   /** Domain of SIP users that 8:acs:<user> maps to; default 'localhost'. */
   sipDomain?: string;
+  /** Recording metadata and files for /calling/recordings; default none (503). */
+  recordings?: () => AcsRecordings | undefined;
+  /** Event Grid delivery with the validation handshake; default a publisher that reports nothing. */
+  eventGrid?: EventGridPublisher;
 }
 
 declare module 'fastify' {
@@ -39,6 +44,7 @@ declare module 'fastify' {
 
 export function registerAcsFace(app: FastifyInstance, opts: AcsFaceOptions): void {
   const clock = opts.clock ?? systemClock;
+  const eventGrid = opts.eventGrid ?? new EventGridPublisher();
   const sipDomain = opts.sipDomain ?? 'localhost';
   const guard = opts.idempotency
     ? createIdempotencyGuard({
@@ -171,6 +177,11 @@ export function registerAcsFace(app: FastifyInstance, opts: AcsFaceOptions): voi
         if (kind === 'ssml') return { kind: 'tts', ssml: s.ssml?.ssmlText };
         throw bad(`play source kind ${kind} is not file, text or ssml.`);
       });
+    },
+    recordings: () => need(opts.recordings?.(), 'recordings'),
+    async publishEventGrid(applicationId, events) {
+      const url = await need(opts.tenancy(), 'tenancy').acs.incomingCallUrl(applicationId);
+      if (url) await eventGrid.publish(url, events);
     },
     notSupported(what) {
       throw new AcsError(501, 'NotSupported', `${what} is not supported by Switchboard yet (see docs/faces/acs.md).`);

@@ -4,7 +4,7 @@ export { registerAcsFace, type AcsFaceOptions } from './acs-face.ts';
 export { acsFormatter, ACS_FORMAT, resultInformation, serverCallIdOf } from './callback-events.ts';
 export { CallbackJwtSigner, type CallbackJwtOptions } from './callback-jwt.ts';
 export { IncomingCallContexts } from './incoming-call-context.ts';
-export { incomingCallEvent, postEventGrid, validateSubscription } from './incoming-call.ts';
+export { incomingCallEvent, postEventGrid, validateSubscription, EventGridPublisher, type EventGridStatus } from './incoming-call.ts';
 export { verifyHmac, computeHmacSignature, contentHash, type HmacFailure } from './hmac-auth.ts';
 export { toParticipant, toIdentifier, toneChar, toneName } from './identifiers.ts';
 export { acsStreamFramer, parseAcsInbound, type AcsStreamFramerOptions } from './stream-framer.ts';

@@ -10,6 +10,28 @@ import type { IncomingCallContexts } from './incoming-call-context.ts';
 
 export type AcsBody = Record<string, any>;
 
+/** A recording's metadata as the store keeps it (the face may not import the store: a port). */
+export interface AcsRecordingRow {
+  id: string;
+  callId: string;
+  applicationId: string;
+  /** Absolute path of the audio file; never sent to clients. */
+  path: string;
+  format: string;
+  channels: number;
+  durationMs: number | null;
+  sizeBytes: number | null;
+  /** 'recording' | 'paused' | 'completed' | 'stopped' | 'failed'. */
+  state: string;
+  createdAt: number;
+}
+
+export interface AcsRecordings {
+  get(id: string): Promise<AcsRecordingRow | undefined>;
+  /** Removes the row and its file; false when there was no such row. */
+  delete(id: string): Promise<boolean>;
+}
+
 export interface AcsRouteContext {
   calls(): CallService;
   tenancy(): Tenancy;
@@ -31,6 +53,10 @@ export interface AcsRouteContext {
   run(request: FastifyRequest, callId: string, op: string, params: Record<string, unknown>, body: AcsBody): Promise<Operation>;
   /** ACS playSources → core play sources. */
   playSources(raw: unknown): Record<string, unknown>[];
+  /** Recording metadata (503 until the store is open). */
+  recordings(): AcsRecordings;
+  /** Posts Event Grid events to the application's Event Grid URL (validated first); a no-op without one. */
+  publishEventGrid(applicationId: string, events: unknown[]): Promise<void>;
   /** 501 NotSupported naming `what`. */
   notSupported(what: string): never;
 }

@@ -5,14 +5,16 @@ import { callConnectionRoutes } from './call-connections.ts';
 import { mediaRoutes } from './media.ts';
 import { notYetRoutes } from './not-yet.ts';
 import { participantRoutes } from './participants.ts';
-import { transcriptionRoutes } from './transcription.ts';
 import { streamingRoutes } from './streaming.ts';
+import { recordingRoutes } from './recordings.ts';
+import { transcriptionRoutes } from './transcription.ts';
 
 export const ACS_ROUTES: readonly AcsRoute[] = [
   ...callConnectionRoutes,
   ...mediaRoutes,
   ...participantRoutes,
-  ...transcriptionRoutes,
   ...streamingRoutes,
+  ...recordingRoutes,
+  ...transcriptionRoutes,
   ...notYetRoutes,
 ];

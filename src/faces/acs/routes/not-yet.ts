@@ -11,16 +11,4 @@ const later = (action: string, participants = false): AcsRoute => ({
 
 export const notYetRoutes: AcsRoute[] = [
   later('moveHere', true),
-  {
-    method: 'GET', pattern: /^\/calling\/recordings/,
-    async handle(ctx) { return ctx.notSupported('recording through the ACS face'); },
-  },
-  {
-    method: 'POST', pattern: /^\/calling\/recordings/,
-    async handle(ctx) { return ctx.notSupported('recording through the ACS face'); },
-  },
-  {
-    method: 'DELETE', pattern: /^\/calling\/recordings/,
-    async handle(ctx) { return ctx.notSupported('recording through the ACS face'); },
-  },
 ];
