@@ -121,6 +121,16 @@ export const actionBodies: Record<string, object> = {
   'participants/cancel': body({ invitationId: { type: 'string', minLength: 1, maxLength: 128 } }, ['invitationId']),
   hold: body({ legId, music: { ...playSources, description: 'played in a loop while held; default a quiet 440 Hz beep every 2 s' } }),
   unhold: body({ legId }),
+  'media-streaming': body({
+    url: { type: 'string', pattern: '^wss?://', maxLength: 2048, description: 'the application\'s WebSocket server' },
+    format: { type: 'string', enum: ['native', 'acs'], description: 'framing; default native (docs/streaming.md)' },
+    rate: { type: 'integer', enum: [16000, 24000], description: 'PCM 16-bit mono sample rate; default 16000' },
+    channels: { type: 'string', enum: ['mixed', 'unmixed'], description: 'default mixed; unmixed = one stream per leg, tagged with its participant' },
+    bidirectional: { type: 'boolean', description: 'default false: audio the application sends back is played into the call' },
+    dtmf: { type: 'boolean', description: 'default false: forward digits heard on the call' },
+    legId,
+  }, ['url']),
+  'media-streaming/stop': body({}),
 };
 
 /** Body of the per-leg participant actions (mute, unmute, remove): only the common fields. */

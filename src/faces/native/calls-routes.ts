@@ -34,6 +34,8 @@ export const CALL_ACTIONS: readonly { segment: string; operation: string; summar
   { segment: 'participants/cancel', operation: 'cancelAddParticipant', summary: 'Cancel a ringing participant invitation (CANCEL)' },
   { segment: 'hold', operation: 'hold', summary: 'Hold a leg: out of the conversation, hearing music in a loop' },
   { segment: 'unhold', operation: 'unhold', summary: 'Take a leg off hold: music stops, it rejoins the conversation' },
+  { segment: 'media-streaming', operation: 'startMediaStreaming', summary: 'Stream the call audio live to a WebSocket (ws/wss), optionally bidirectional (docs/streaming.md)' },
+  { segment: 'media-streaming/stop', operation: 'stopMediaStreaming', summary: 'Stop media streaming' },
 ];
 
 /** Per-leg participant actions: POST /v1/calls/{id}/participants/{legId}/{segment}. */
