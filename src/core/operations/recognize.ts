@@ -11,9 +11,11 @@
 //     tones so far (subcode INTER_DIGIT_TIMEOUT).
 // Speech: every utterance the leg's VAD captures goes to the Recognizer port with the
 // choices; a match completes it, no match fails it (400, NO_MATCH).
+// Free-form speech (mode 'speech' or 'speechOrDtmf' with NO choices): the utterance goes to the
+// Transcriber port instead and completes it with {speech, confidence}; no words → NO_MATCH.
 import type { TimerHandle } from '../../lib/index.ts';
 import { CallError } from '../calls/call-error.ts';
-import type { Choice, MediaOperation } from '../ports/index.ts';
+import type { Choice, MediaOperation, Transcriber } from '../ports/index.ts';
 import type { OperationDefinition } from './operation.ts';
 import { SUBCODE, failure, success, type OperationOutcome } from './operation-result.ts';
 import { checkPlaySources, targetLegs, toPlayItems, type PlaySource } from './media.ts';
@@ -34,7 +36,7 @@ export interface RecognizeParams {
   prompt: PlaySource[];
   /** Default true. */
   bargeIn: boolean;
-  /** Required for speech modes. */
+  /** Speech modes: the choices to match; empty = free-form (the transcriber's text). Default []. */
   choices: Choice[];
   legId?: string;
 }
@@ -57,7 +59,7 @@ export const recognize: OperationDefinition<RecognizeParams> = {
     const legId = c.str('legId');
     let choices: Choice[] = [];
     const raw = params.choices;
-    if (mode !== 'dtmf') {
+    if (mode !== 'dtmf' && raw !== undefined && !(Array.isArray(raw) && raw.length === 0)) {
       if (!Array.isArray(raw) || raw.length === 0 || raw.length > 50 || !raw.every((x: unknown) => {
         const o = x as Record<string, unknown>;
         return typeof o === 'object' && o !== null && typeof o.label === 'string' && Array.isArray(o.phrases) && o.phrases.length > 0 && o.phrases.every((s) => typeof s === 'string' && s.length > 0);
@@ -71,7 +73,9 @@ export const recognize: OperationDefinition<RecognizeParams> = {
     const { call, env } = ctx;
     const [leg] = targetLegs(ctx, p.legId, false);
     const speech = p.mode !== 'dtmf';
-    if (speech && !env.recognizer) throw new CallError('NOT_CONFIGURED', 'no speech recognizer is configured');
+    const freeForm = speech && p.choices.length === 0;
+    if (speech && !freeForm && !env.recognizer) throw new CallError('NOT_CONFIGURED', 'no speech recognizer is configured');
+    if (freeForm && !env.transcriber) throw new CallError('NOT_CONFIGURED', 'no transcriber is configured for free-form speech');
     const promptItems = p.prompt.length ? await toPlayItems(ctx, p.prompt) : [];
     if (speech) await leg.media.detectSpeech(true);
     return new Promise<OperationOutcome>((resolve) => {
@@ -109,6 +113,15 @@ export const recognize: OperationDefinition<RecognizeParams> = {
         if (u.legId !== leg.id || done || tones.length > 0) return;
         stopPrompt();
         timer?.cancel();
+        if (freeForm) {
+          transcribe(env.transcriber!, u.rate, u.samples).then(
+            (r) => finish(r.text
+              ? success({ speech: r.text, ...(r.confidence !== undefined ? { confidence: r.confidence } : {}) }, 'recognized', SUBCODE.SPEECH_RECOGNIZED)
+              : failure(400, SUBCODE.NO_MATCH, 'no words were recognized')),
+            (err: unknown) => finish(failure(500, SUBCODE.INTERNAL, `transcriber failed: ${String(err)}`)),
+          );
+          return;
+        }
         env.recognizer!.recognizeChoices({ rate: u.rate, samples: u.samples }, p.choices).then(
           (r) => finish(r.label !== undefined
             ? success({ choice: r.label, ...(r.phrase !== undefined ? { phrase: r.phrase } : {}), ...(r.confidence !== undefined ? { confidence: r.confidence } : {}) }, 'recognized', SUBCODE.SPEECH_RECOGNIZED)
@@ -133,3 +146,18 @@ export const recognize: OperationDefinition<RecognizeParams> = {
     });
   },
 };
+
+/** One utterance through a transcriber session: its final texts joined, their mean confidence. */
+async function transcribe(t: Transcriber, rate: number, samples: Int16Array): Promise<{ text: string; confidence?: number }> {
+  const session = t.startSession({ rate });
+  const finals: { text: string; confidence?: number }[] = [];
+  let failed: Error | undefined;
+  session.on('result', (r) => { if (r.final) finals.push(r); });
+  session.on('error', (e) => { failed = e; });
+  session.write(samples);
+  await session.end();
+  if (failed) throw failed;
+  const text = finals.map((f) => f.text).join(' ').trim();
+  const conf = finals.filter((f) => f.confidence !== undefined).map((f) => f.confidence!);
+  return { text, ...(conf.length ? { confidence: Math.round((conf.reduce((a, b) => a + b, 0) / conf.length) * 1000) / 1000 } : {}) };
+}
