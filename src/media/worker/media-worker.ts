@@ -139,13 +139,23 @@ function restOfTick(due: number, frame: number, phase: number, t0: bigint): void
   gcSteer.afterTick();
 }
 
-// A worker thread may block: Atomics.wait sleeps the last ≤ 2 ms (≤ 1 ms with phases) before a
-// tick with ~0.1 ms precision (a futex timeout) and no CPU, where a timer alone lands anywhere in
-// a 1 ms window. Catch-up is 1/PHASES ms per sub-tick, so a group's 20 ms interval shrinks by at
-// most 1 ms.
+// A worker thread may block: Atomics.wait sleeps the last few ms before a tick with ~0.1 ms
+// precision (a futex timeout) and no CPU, where a timer alone lands anywhere in a 1 ms window.
+// Catch-up is 1/PHASES ms per sub-tick, so a group's 20 ms interval shrinks by at most 1 ms.
+//
+// Why wake 4 ms early (it was 2): a timer callback runs only between libuv's poll phases, and a
+// poll phase that delivers the callers' packets of a tick (SIPp sends each 20 ms frame of all
+// its calls in one burst: ~500 'message' callbacks per worker, ~2–3 ms) cannot be interrupted.
+// When such a burst arrives just before our tick (its phase relative to our ticks is set by when
+// the calls started and then stays put, a likely reason why runs of the same build differed), the
+// tick starts late by what is left of the burst beyond the margin. With 4 ms the burst has finished by then; the price
+// is that packets arriving in the last 4 ms wait in their socket buffers until after the tick
+// (the jitter buffer holds 40 ms; nothing is lost). $SWITCHBOARD_MEDIA_WAKE_EARLY_MS (1–8)
+// overrides it for experiments; with phases it stays 1 ms (sub-ticks are only 20/PHASES ms apart).
+const WAKE_EARLY_MS = PHASES === 1 ? Math.max(1, Math.min(8, Number(process.env.SWITCHBOARD_MEDIA_WAKE_EARLY_MS) || 4)) : 1;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 const ticker = new Ticker({
-  onTick, intervalMs: 20 / PHASES, catchUpMs: 1 / PHASES, wakeEarlyMs: PHASES === 1 ? 2 : 1, maxBehindMs: 60,
+  onTick, intervalMs: 20 / PHASES, catchUpMs: 1 / PHASES, wakeEarlyMs: WAKE_EARLY_MS, maxBehindMs: 60,
   preciseSleep: (ms) => { Atomics.wait(sleepCell, 0, 0, ms); },
 });
 
