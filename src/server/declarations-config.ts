@@ -49,8 +49,12 @@ export function parseDeclarations(doc: Obj): Declarations {
     const key = `applications[${i}]`;
     const a = fields(raw, key, {
       name: 'string', callbackUrl: 'nstring', apiKeys: 'strings', limits: 'object', numbers: 'list', sipUsers: 'list',
-      acsAccessKeys: 'strings', acsIncomingCallUrl: 'nstring',
+      acsAccessKeys: 'strings', acsIncomingCallUrl: 'nstring', callHandling: 'object',
     }, ['name']);
+    if (a.callHandling !== undefined) {
+      const h = fields(a.callHandling, `${key}.callHandling`, { unansweredTimeoutMs: 'number', unansweredStatus: 'number', limitStatus: 'number', webhookFallback: 'object' }, []);
+      if (h.webhookFallback !== undefined) fields(h.webhookFallback, `${key}.callHandling.webhookFallback`, { action: 'string', text: 'string', target: 'string' }, ['action']);
+    }
     if (a.limits !== undefined) {
       fields(a.limits, `${key}.limits`, { maxConcurrentCalls: 'number', callsPerSecond: 'number', allowedDestinationPrefixes: 'strings', recordingRetentionDays: 'number' }, []);
     }
@@ -67,6 +71,7 @@ export function parseDeclarations(doc: Obj): Declarations {
       callbackUrl: a.callbackUrl as string | null | undefined,
       apiKeys: a.apiKeys as string[] | undefined,
       limits: a.limits as DeclaredApplication['limits'],
+      ...(a.callHandling !== undefined ? { callHandling: a.callHandling as DeclaredApplication['callHandling'] & object } : {}),
       numbers,
       sipUsers: sipUsers as unknown as DeclaredApplication['sipUsers'],
       ...(a.acsAccessKeys !== undefined ? { acsAccessKeys: a.acsAccessKeys as string[] } : {}),

@@ -4,7 +4,9 @@
 // No HTTP and no SQL here: faces call these methods, the store persists.
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../lib/index.ts';
-import { UniqueViolationError, type ApplicationLimits, type ApplicationRecord, type Store } from '../../store/index.ts';
+import { UniqueViolationError, type ApplicationCallHandling, type ApplicationLimits, type ApplicationRecord, type Store } from '../../store/index.ts';
+import { LIMIT_STATUSES, UNANSWERED_STATUSES } from '../calls/call-handling.ts';
+import { E164_RE } from './destination-policy.ts';
 import { displayPrefix, generateApiKey, generateWebhookSecret, hashApiKey, sameHash } from './api-key.ts';
 import { canSee, type Principal } from './principal.ts';
 import { Issues, TenancyError } from './tenancy-error.ts';
@@ -17,6 +19,12 @@ export interface ApplicationInput {
   callbackUrl?: string | null;
   /** Missing fields take DEFAULT_LIMITS. */
   limits?: Partial<ApplicationLimits>;
+  /**
+   * What the node does with calls the application does not handle (unanswered timeout and
+   * status, limit status, webhook fallback); missing fields take the defaults named in
+   * ApplicationCallHandling. On update fields merge one by one; null resets all to defaults.
+   */
+  callHandling?: ApplicationCallHandling | null;
 }
 
 export type ApplicationUpdate = Partial<ApplicationInput>;
@@ -64,6 +72,7 @@ export class ApplicationService {
       callbackUrl: input.callbackUrl ?? null,
       webhookSecrets: [generateWebhookSecret()],
       limits: { ...DEFAULT_LIMITS, ...stripUndefined(input.limits ?? {}) },
+      ...(input.callHandling ? { callHandling: stripUndefined(input.callHandling) } : {}),
       createdAt: now,
       updatedAt: now,
     };
@@ -112,6 +121,8 @@ export class ApplicationService {
         name: patch.name,
         callbackUrl: patch.callbackUrl,
         limits: patch.limits && { ...current.limits, ...stripUndefined(patch.limits) },
+        callHandling: patch.callHandling === null ? null
+          : patch.callHandling && { ...(current.callHandling ?? {}), ...stripUndefined(patch.callHandling) },
         updatedAt: this.clock.now(),
       });
       if (!updated) throw notFound(id);
@@ -231,5 +242,39 @@ function validate(input: ApplicationUpdate, creating: boolean): void {
     checkOptionalNonNegative(issues, '/limits/recordingRetentionDays', l.recordingRetentionDays, true);
     if (l.allowedDestinationPrefixes !== undefined) checkPrefixes(issues, '/limits/allowedDestinationPrefixes', l.allowedDestinationPrefixes);
   }
+  if (input.callHandling) checkCallHandling(issues, input.callHandling);
   issues.throwIfAny();
+}
+
+/** Bounds of callHandling.unansweredTimeoutMs: 1 s .. 10 min (a phone gives up long before). */
+export const UNANSWERED_TIMEOUT_RANGE_MS = [1000, 600_000] as const;
+const SIP_URI_RE = /^sips?:[^\s@]+@[^\s@]+$/;
+
+function checkCallHandling(issues: Issues, h: ApplicationCallHandling): void {
+  const p = '/callHandling';
+  for (const k of Object.keys(h)) {
+    if (!['unansweredTimeoutMs', 'unansweredStatus', 'limitStatus', 'webhookFallback'].includes(k)) issues.add(`${p}/${k}`, 'unknown field');
+  }
+  const t = h.unansweredTimeoutMs;
+  if (t !== undefined && !(Number.isInteger(t) && t >= UNANSWERED_TIMEOUT_RANGE_MS[0] && t <= UNANSWERED_TIMEOUT_RANGE_MS[1])) {
+    issues.add(`${p}/unansweredTimeoutMs`, `must be an integer ${UNANSWERED_TIMEOUT_RANGE_MS[0]}..${UNANSWERED_TIMEOUT_RANGE_MS[1]} (ms)`);
+  }
+  if (h.unansweredStatus !== undefined && !UNANSWERED_STATUSES.includes(h.unansweredStatus)) {
+    issues.add(`${p}/unansweredStatus`, `must be one of ${UNANSWERED_STATUSES.join(', ')}`);
+  }
+  if (h.limitStatus !== undefined && !LIMIT_STATUSES.includes(h.limitStatus)) issues.add(`${p}/limitStatus`, `must be one of ${LIMIT_STATUSES.join(', ')}`);
+  const f = h.webhookFallback as Record<string, unknown> | undefined;
+  if (f === undefined) return;
+  const fp = `${p}/webhookFallback`;
+  if (typeof f !== 'object' || f === null) return void issues.add(fp, 'must be an object with an action');
+  const allowed: Record<string, string[]> = { hangup: ['action'], apology: ['action', 'text'], transfer: ['action', 'target'] };
+  const keys = allowed[f.action as string];
+  if (!keys) return void issues.add(`${fp}/action`, 'must be hangup, apology or transfer');
+  for (const k of Object.keys(f)) if (!keys.includes(k)) issues.add(`${fp}/${k}`, `not allowed with action ${String(f.action)}`);
+  if (f.action === 'apology' && !(typeof f.text === 'string' && f.text.trim().length > 0 && f.text.length <= 1000)) {
+    issues.add(`${fp}/text`, 'must be 1-1000 characters of text to speak');
+  }
+  if (f.action === 'transfer' && !(typeof f.target === 'string' && (E164_RE.test(f.target) || SIP_URI_RE.test(f.target)))) {
+    issues.add(`${fp}/target`, 'must be an E.164 number (+4930…) or a SIP URI (sip:user@host)');
+  }
 }

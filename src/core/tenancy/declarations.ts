@@ -8,7 +8,7 @@
 // start: the store does not record which ACS keys came from the file (revoke them through the
 // API or CLI). `acsIncomingCallUrl`, when present, sets the IncomingCall Event Grid URL.
 import { randomUUID } from 'node:crypto';
-import type { ApplicationLimits, Store } from '../../store/index.ts';
+import type { ApplicationCallHandling, ApplicationLimits, Store } from '../../store/index.ts';
 import { displayPrefix, hashApiKey, MIN_LITERAL_KEY_LENGTH } from './api-key.ts';
 import type { ApplicationService } from './application-service.ts';
 import type { NumberService } from './number-service.ts';
@@ -24,6 +24,8 @@ export interface DeclaredApplication {
   /** Literal keys, at least 16 characters each (store them in a secret manager). */
   apiKeys?: string[];
   limits?: Partial<ApplicationLimits>;
+  /** Replaces the application's callHandling when given (absent fields = defaults); default: left as it is. */
+  callHandling?: ApplicationCallHandling;
   numbers?: { number: string; routeTo?: { type: NumberTargetType; target?: string | null } }[];
   sipUsers?: { username: string; password?: string; ha1?: string }[];
   /** ACS access keys (base64, ≥ 16 bytes) the Call Automation SDK signs with; default none. */
@@ -71,10 +73,12 @@ async function applyApplication(deps: DeclarationDeps, a: DeclaredApplication, r
   let appId: string;
   if (existing) {
     appId = existing.id;
-    await deps.applications.update(appId, { callbackUrl: a.callbackUrl ?? null, limits: a.limits });
+    // Declared callHandling is the whole truth: reset, then set (fields dropped from the file go back to defaults).
+    if (a.callHandling !== undefined) await deps.applications.update(appId, { callHandling: null });
+    await deps.applications.update(appId, { callbackUrl: a.callbackUrl ?? null, limits: a.limits, ...(a.callHandling !== undefined ? { callHandling: a.callHandling } : {}) });
     report.updated.push(`application ${a.name}`);
   } else {
-    const created = await deps.applications.create({ name: a.name, callbackUrl: a.callbackUrl ?? null, limits: a.limits });
+    const created = await deps.applications.create({ name: a.name, callbackUrl: a.callbackUrl ?? null, limits: a.limits, ...(a.callHandling !== undefined ? { callHandling: a.callHandling } : {}) });
     appId = created.application.id;
     // The generated key was never shown to anyone: a declared application uses its literal keys.
     await deps.store.tenancy.apiKeys.revoke(created.apiKey.info.id, deps.now());

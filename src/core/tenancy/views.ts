@@ -2,7 +2,7 @@
 // keys, webhook secrets, SIP and trunk passwords) leave core only where a caller must see
 // them once (a new key, a rotated secret) or where a protocol needs them (digest, signing).
 import type {
-  ApiKeyRecord, ApplicationLimits, ApplicationRecord, CallerIdRule, NumberKind, NumberRecord, NumberTargetType,
+  ApiKeyRecord, ApplicationCallHandling, ApplicationLimits, ApplicationRecord, CallerIdRule, NumberKind, NumberRecord, NumberTargetType,
   SipUserRecord, TrunkRecord, TrunkRegistrationRecord, TrunkRegistrationState, TrunkTransport,
 } from '../../store/index.ts';
 
@@ -11,6 +11,8 @@ export interface Application {
   name: string;
   callbackUrl: string | null;
   limits: ApplicationLimits;
+  /** Call handling as set; {} = every default (see ApplicationCallHandling for them). */
+  callHandling: ApplicationCallHandling;
   createdAt: number;
   updatedAt: number;
 }
@@ -81,7 +83,7 @@ export interface SipUser {
 }
 
 export function applicationView(r: ApplicationRecord): Application {
-  return { id: r.id, name: r.name, callbackUrl: r.callbackUrl, limits: r.limits, createdAt: r.createdAt, updatedAt: r.updatedAt };
+  return { id: r.id, name: r.name, callbackUrl: r.callbackUrl, limits: r.limits, callHandling: r.callHandling ?? {}, createdAt: r.createdAt, updatedAt: r.updatedAt };
 }
 
 export function apiKeyView(r: ApiKeyRecord): ApiKeyInfo {

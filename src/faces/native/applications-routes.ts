@@ -43,7 +43,7 @@ export function registerApplicationRoutes(app: FastifyInstance, ctx: NativeApiCo
   }, mapErrors(async (req) => ctx.tenancy().applications.get(principalOf(req), req.params.id)));
 
   app.patch<IdReq & { Body: ApplicationUpdate }>('/v1/applications/:id', {
-    ...pre, schema: { tags, summary: 'Update an application (admin); limits merge field by field', params: idParams, body: applicationUpdateBody, response: { 200: applicationSchema, ...errorResponses } },
+    ...pre, schema: { tags, summary: 'Update an application (admin); limits and callHandling merge field by field', params: idParams, body: applicationUpdateBody, response: { 200: applicationSchema, ...errorResponses } },
   }, mapErrors(async (req) => {
     requireAdmin(req);
     return ctx.tenancy().applications.update(req.params.id, req.body);

@@ -43,11 +43,30 @@ const limitsProps = {
 
 export const limitsSchema = { type: 'object', properties: limitsProps, additionalProperties: false } as const;
 
+/** Application callHandling (docs/calls.md); combinations are checked by core (ApplicationService). */
+const callHandlingProps = {
+  unansweredTimeoutMs: { type: 'integer', minimum: 1000, maximum: 600000, description: "reject an unanswered inbound call after this long; default the node's (30000)" },
+  unansweredStatus: { type: 'integer', enum: [480, 486, 603], description: 'SIP status of that rejection; default 480' },
+  limitStatus: { type: 'integer', enum: [486, 503], description: 'SIP status when a limit refuses an inbound call; default 503' },
+  webhookFallback: {
+    type: 'object',
+    description: 'when webhooks fail: {action: hangup} (default), {action: apology, text}, {action: transfer, target}',
+    properties: {
+      action: { type: 'string', enum: ['hangup', 'apology', 'transfer'] },
+      text: { type: 'string', maxLength: 1000 },
+      target: { type: 'string', maxLength: 256, description: 'E.164 number or SIP URI' },
+    },
+    required: ['action'],
+    additionalProperties: false,
+  },
+};
+const callHandlingSchema = { type: 'object', properties: callHandlingProps, additionalProperties: false } as const;
+
 export const applicationSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' }, name: { type: 'string' }, callbackUrl: nullable('string'),
-    limits: { type: 'object', properties: limitsProps }, createdAt: ms, updatedAt: ms,
+    limits: { type: 'object', properties: limitsProps }, callHandling: { type: 'object', properties: callHandlingProps }, createdAt: ms, updatedAt: ms,
   },
   required: ['id', 'name', 'callbackUrl', 'limits', 'createdAt', 'updatedAt'],
 } as const;
@@ -75,6 +94,7 @@ export const applicationCreateBody = {
     name: { type: 'string', minLength: 1, maxLength: 64 },
     callbackUrl: nullable('string', { maxLength: 2048 }),
     limits: limitsSchema,
+    callHandling: { ...callHandlingSchema, type: ['object', 'null'], description: 'fields merge on update; null = every default' },
   },
   required: ['name'],
   additionalProperties: false,
