@@ -14,6 +14,7 @@ import type { Channel, ChannelEvents, HangupInfo, Participant, ReferOutcome, Rej
 import type { Clock, Logger } from '../lib/index.ts';
 import type { IncomingSession, InviteSession, OutgoingSession, ReferNotify, TerminationInfo } from '../sip/index.ts';
 import { parseDtmfRelay } from './dtmf-relay.ts';
+import { callerParticipant } from './inbound-router.ts';
 import type { SdpMedia } from './sdp-media.ts';
 
 /** RFC 3261 §21: how core's reject reasons go on the wire. */
@@ -65,7 +66,8 @@ export function hangupInfo(t: TerminationInfo, localReason: string | undefined):
 
 export class SipChannel extends EventEmitter<ChannelEvents> implements Channel {
   readonly id: string;
-  readonly remote: Participant;
+  /** Who is at the other end; changes when another dialog replaces this one (RFC 3891). */
+  remote: Participant;
   readonly local: Participant;
   readonly direction: 'inbound' | 'outbound';
   private readonly media: SdpMedia;
@@ -76,9 +78,13 @@ export class SipChannel extends EventEmitter<ChannelEvents> implements Channel {
   private isClosed = false;
   private localReason: string | undefined;
   private readonly hungUp: Promise<void>;
+  private current: IncomingSession | OutgoingSession;
+  /** A replacing INVITE is being answered (a second one gets 491). */
+  private replacing = false;
 
-  constructor(readonly session: IncomingSession | OutgoingSession, direction: 'inbound' | 'outbound', o: SipChannelOptions) {
+  constructor(session: IncomingSession | OutgoingSession, direction: 'inbound' | 'outbound', o: SipChannelOptions) {
     super();
+    this.current = session;
     this.id = o.id;
     this.remote = o.remote;
     this.local = o.local;
@@ -88,32 +94,7 @@ export class SipChannel extends EventEmitter<ChannelEvents> implements Channel {
     this.logger = o.logger;
     this.referTimeoutMs = o.referTimeoutMs ?? REFER_TIMEOUT_MS;
     this.hungUp = new Promise((resolve) => this.once('hangup', () => resolve()));
-    const s = session as InviteSession;
-    s.once('terminated', (t) => this.end(hangupInfo(t, this.localReason)));
-    s.on('info', (info) => {
-      // RFC 6086 INFO with the de-facto dtmf-relay body (or application/dtmf: a bare digit).
-      const ct = (info.contentType ?? '').toLowerCase();
-      const text = info.body.toString('utf8');
-      const d = ct.includes('dtmf-relay') ? parseDtmfRelay(text)
-        : ct.startsWith('application/dtmf') && /^\s*[0-9*#A-D]\s*$/i.test(text) ? { digit: text.trim().toUpperCase(), durationMs: 0 } : undefined;
-      if (d) this.emit('dtmf', { digit: d.digit, ...(d.durationMs ? { durationMs: d.durationMs } : {}) });
-    });
-    s.on('offer', (offer, reply) => {
-      void this.media.answer(offer.body).then((v) => {
-        if ('sdp' in v) {
-          reply.accept(v.sdp);
-          this.emit('offer', { sdp: offer.body.toString('utf8'), hold: v.media.remoteHold });
-        } else reply.reject(v.status, v.reason);
-      }, (err: unknown) => {
-        this.logger.warn({ err, channel: this.id }, 're-offer could not be applied');
-        reply.reject(500, 'Media Update Failed');
-      });
-    });
-    s.on('refer', (refer) => {
-      // Core has no verb for a peer-initiated transfer yet: report it, then decline (RFC 3515 §2.4.2).
-      this.emit('refer', { target: refer.referTo.replace(/^\s*<([^>]*)>.*$/, '$1') });
-      refer.reject(603, 'Decline');
-    });
+    this.attach(session);
     if (direction === 'outbound') {
       const out = session as OutgoingSession;
       out.on('progress', (res) => {
@@ -127,6 +108,89 @@ export class SipChannel extends EventEmitter<ChannelEvents> implements Channel {
           if (!this.ended) this.emit('answered', sdp !== undefined ? { sdp } : {});
         });
       });
+    }
+  }
+
+  /** The SIP session this leg is now: the original one, or the one that replaced it (RFC 3891). */
+  get session(): IncomingSession | OutgoingSession {
+    return this.current;
+  }
+
+  /**
+   * In-dialog events of `s`. Every handler first checks that `s` is still this leg's session:
+   * after a replacement (RFC 3891) the old dialog's BYE and stray requests must not end or
+   * steer the leg.
+   */
+  private attach(s: InviteSession): void {
+    const mine = (): boolean => s === (this.current as InviteSession);
+    s.once('terminated', (t) => { if (mine()) this.end(hangupInfo(t, this.localReason)); });
+    s.on('info', (info) => {
+      if (!mine()) return;
+      // RFC 6086 INFO with the de-facto dtmf-relay body (or application/dtmf: a bare digit).
+      const ct = (info.contentType ?? '').toLowerCase();
+      const text = info.body.toString('utf8');
+      const d = ct.includes('dtmf-relay') ? parseDtmfRelay(text)
+        : ct.startsWith('application/dtmf') && /^\s*[0-9*#A-D]\s*$/i.test(text) ? { digit: text.trim().toUpperCase(), durationMs: 0 } : undefined;
+      if (d) this.emit('dtmf', { digit: d.digit, ...(d.durationMs ? { durationMs: d.durationMs } : {}) });
+    });
+    s.on('offer', (offer, reply) => {
+      if (!mine()) return void reply.reject(491, 'Request Pending');
+      void this.media.answer(offer.body).then((v) => {
+        if ('sdp' in v) {
+          reply.accept(v.sdp);
+          this.emit('offer', { sdp: offer.body.toString('utf8'), hold: v.media.remoteHold });
+        } else reply.reject(v.status, v.reason);
+      }, (err: unknown) => {
+        this.logger.warn({ err, channel: this.id }, 're-offer could not be applied');
+        reply.reject(500, 'Media Update Failed');
+      });
+    });
+    s.on('refer', (refer) => {
+      // Core has no verb for a peer-initiated transfer yet: report it, then decline (RFC 3515 §2.4.2).
+      if (mine()) this.emit('refer', { target: refer.referTo.replace(/^\s*<([^>]*)>.*$/, '$1') });
+      refer.reject(603, 'Decline');
+    });
+    s.on('replaced', (next) => { void this.takeOver(s, next); });
+  }
+
+  /**
+   * RFC 3891 §3: `next` (a new INVITE, already authenticated like any INVITE) takes the place
+   * of this leg's dialog `old`. We answer it from the same media endpoint (RTP now flows to the
+   * new peer), swap sessions once its ACK arrives, then BYE the old dialog. Core keeps the
+   * same leg — same call, bridge and running media operations — and hears 'replaced'.
+   * If the new dialog fails before its ACK, the media is pointed back at the old peer by a
+   * re-INVITE and the leg goes on as before.
+   */
+  private async takeOver(old: InviteSession, next: IncomingSession): Promise<void> {
+    if (this.ended || this.replacing || old !== (this.current as InviteSession)) return void next.reject(this.replacing ? 491 : 481);
+    this.replacing = true;
+    try {
+      let body: string;
+      if (next.offer && next.offer.body.length > 0) {
+        const v = await this.media.answer(next.offer.body);
+        if (!('sdp' in v)) return void next.reject(v.status, v.reason);
+        body = v.sdp;
+      } else {
+        body = this.media.offer();
+        next.once('ack', (ack) => { if (ack.body.length > 0) void this.media.applyAnswer(ack.body); });
+      }
+      const acked = await new Promise<boolean>((resolve) => {
+        next.once('ack', () => resolve(true));
+        next.once('terminated', () => resolve(false));
+        next.answer({ body, contentType: 'application/sdp' });
+      });
+      if (!acked || this.ended) {
+        this.logger.warn({ channel: this.id }, 'the replacing dialog failed before its ACK: media back to the old peer');
+        if (!this.ended) await this.reinvite(false).catch((err: unknown) => this.logger.warn({ err, channel: this.id }, 'could not restore media to the old peer'));
+        return;
+      }
+      this.current = next;
+      this.attach(next);
+      this.remote = callerParticipant(next.request);
+      this.emit('replaced', { remote: this.remote });
+      await old.bye().catch((err: unknown) => this.logger.debug({ err, channel: this.id }, 'BYE to the replaced dialog failed'));
+    } finally {
+      this.replacing = false;
     }
   }
 

@@ -46,6 +46,11 @@ export interface ChannelEvents {
   offer: [{ sdp: string; hold: boolean }];
   /** The peer asks us to transfer (incoming REFER). */
   refer: [{ target: string }];
+  /**
+   * Another dialog took this leg's place (an INVITE with Replaces, RFC 3891): the leg goes on
+   * with a new peer, `remote`; the old peer was sent BYE. Core does not act on it yet.
+   */
+  replaced: [{ remote: Participant }];
   /** The leg ended (emitted once). */
   hangup: [HangupInfo];
   /** The channel released everything; methods now reject. */
