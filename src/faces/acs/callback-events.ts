@@ -71,6 +71,9 @@ function map(e: DomainEvent, res: ResultOf): Built {
     case 'play.failed': return { type: 'PlayFailed', data: { ...res(''), failedPlaySourceIndex: 0 } };
     case 'play.cancelled': return { type: 'PlayCanceled', data: res('') };
     case 'recognize.completed': {
+      if (typeof d.speech === 'string') {
+        return { type: 'RecognizeCompleted', data: { ...res(''), recognitionType: 'speech', speechResult: { speech: d.speech, ...(typeof d.confidence === 'number' ? { confidence: d.confidence } : {}) } } };
+      }
       if (typeof d.choice === 'string') {
         return { type: 'RecognizeCompleted', data: { ...res(''), recognitionType: 'choices', choiceResult: { label: d.choice, ...(typeof d.phrase === 'string' ? { recognizedPhrase: d.phrase } : {}), ...(typeof d.confidence === 'number' ? { confidence: d.confidence } : {}) } } };
       }

@@ -1,8 +1,8 @@
 // ACS media routes (vendor-apis.md A.1): play, recognize, send DTMF, cancel all media
 // operations, continuous DTMF recognition start/stop, hold / unhold.
-// Partial (docs/faces/acs.md): recognize 'speech' (free-form) and 'speechOrDtmf' without
-// choices answer 501 — the local recognizer matches choices, it does not transcribe; a choice's
-// `tone`, speechLanguage and speechOptions are accepted and ignored.
+// Recognize 'speech' (and 'speechOrDtmf' without choices) is free-form: core's transcriber
+// (local pocketsphinx, low accuracy — docs/speech.md) → RecognizeCompleted speechResult.
+// Partial (docs/faces/acs.md): a choice's `tone`, speechLanguage and speechOptions are accepted and ignored.
 import { bad, notFound } from '../acs-error.ts';
 import { toneChar } from '../identifiers.ts';
 import { callAction, echoContext, type AcsRoute } from '../route-context.ts';
@@ -25,10 +25,8 @@ export const mediaRoutes: AcsRoute[] = [
       const id = decodeURIComponent(g[1]);
       const type = String(body.recognizeInputType ?? '').toLowerCase();
       const o = (body.recognizeOptions ?? {}) as Record<string, any>;
-      if (type === 'speech') ctx.notSupported('free-form speech recognition (use choices)');
-      // speechOrDtmf in ACS is free-form speech or DTMF; with choices given, core can do it.
-      if (type === 'speechordtmf' && !(Array.isArray(o.choices) && o.choices.length > 0)) ctx.notSupported('speechOrDtmf without choices (free-form speech recognition)');
-      const mode = type === 'dtmf' ? 'dtmf' : type === 'choices' ? 'speech' : type === 'speechordtmf' ? 'speechOrDtmf' : undefined;
+      // speech = free-form (no choices); speechOrDtmf = free-form or, with choices given, a choice.
+      const mode = type === 'dtmf' ? 'dtmf' : type === 'choices' || type === 'speech' ? 'speech' : type === 'speechordtmf' ? 'speechOrDtmf' : undefined;
       if (!mode) throw bad('recognizeInputType must be dtmf, choices, speech or speechOrDtmf.');
       const prompts = body.playPrompts ?? (body.playPrompt ? [body.playPrompt] : undefined);
       const stop = Array.isArray(o.dtmfOptions?.stopTones) ? (o.dtmfOptions.stopTones as unknown[]).map(toneChar).join('') : '';
@@ -41,7 +39,7 @@ export const mediaRoutes: AcsRoute[] = [
         ...(o.initialSilenceTimeoutInSeconds !== undefined ? { initialSilenceTimeoutMs: Math.max(100, Math.round(o.initialSilenceTimeoutInSeconds * 1000)) } : {}),
         ...(prompts ? { prompt: ctx.playSources(prompts) } : {}),
         bargeIn: o.interruptPrompt !== false,
-        ...(mode !== 'dtmf' ? { choices: (o.choices ?? []).map((c: any) => ({ label: c.label, phrases: c.phrases })) } : {}),
+        ...(mode !== 'dtmf' && type !== 'speech' ? { choices: (o.choices ?? []).map((c: any) => ({ label: c.label, phrases: c.phrases })) } : {}),
         ...(legId ? { legId } : {}),
       }, body);
       return reply.code(202).send();
