@@ -3,7 +3,8 @@
 // through the API and adds a second SIPp UAS as a participant (its audio also ours). Checked as
 // audio (Goertzel share of each tone in what each peer receives):
 //  - both legs share one media worker (dialed near the first leg) and one conference mixer:
-//    a 700 Hz tone from the caller is heard by the participant and 1100 Hz the other way;
+//    a 700 Hz tone from the caller is heard by the participant and 1100 Hz the other way; a
+//    third SIPp party joins the same mix and hears both others, never itself;
 //  - muting the caller stops the participant hearing it (the caller still hears), unmute restores;
 //  - hold plays the default music (440 Hz) to the held participant, the caller stops hearing it;
 //    unhold brings it back;
@@ -29,7 +30,7 @@ const haveSipp = sippAvailable();
 const NUMBER = '+4930555666';
 const KEY = 'participants-test-key-0123456789abcdef';
 const auth = { authorization: `Bearer ${KEY}` };
-const HZ = { caller: 700, guest: 1100, music: 440 } as const; // music: DEFAULT_HOLD_MUSIC
+const HZ = { caller: 700, guest: 1100, third: 1500, music: 440 } as const; // music: DEFAULT_HOLD_MUSIC
 
 describe('participants with SIPp, two media workers and the native API', { skip: !haveSipp && 'sipp missing', timeout: 90_000 }, () => {
   let dir: string;
@@ -81,9 +82,10 @@ applications:
     throw new Error(`operation ${id} still running`);
   };
 
-  test('add (mixer on one worker, tones both ways), mute/unmute, hold/unhold with music, remove (BYE), cancel (CANCEL)', { timeout: 80_000 }, async () => {
+  test('add (mixer on one worker, tones both ways), mute/unmute, hold/unhold with music, remove (BYE), cancel (CANCEL)', { timeout: 80_000 }, async (t) => {
     const callerAudio = await RtpPeer.open();
     const guestAudio = await RtpPeer.open();
+    const thirdAudio = await RtpPeer.open();
     try {
       const incoming = once(sip.calls, 'incoming') as Promise<[Call]>;
       const uac = runSipp({ scenario: 'core-uac-rtp-port-wait-bye.xml', target, service: NUMBER, args: ['-set', 'rtpport', String(callerAudio.port), '-mp', String(await freeUdpPort())], timeoutMs: 70_000 });
@@ -129,6 +131,28 @@ applications:
       assert.ok(talk.guestHearsCaller > 0.3, `guest hears the caller: ${JSON.stringify(talk)}`);
       assert.ok(talk.callerHearsGuest > 0.3, `caller hears the guest: ${JSON.stringify(talk)}`);
 
+      // A third party joins the same mixer: everyone hears the two others (mix-minus).
+      const thirdPort = await freeUdpPort();
+      const third = runSipp({ scenario: 'core-uas-answer-rtp-port.xml', localPort: thirdPort, args: ['-set', 'rtpport', String(thirdAudio.port), '-mp', String(await freeUdpPort())], timeoutMs: 70_000 });
+      await wait(300);
+      const add3 = await settled((await api('POST', `/v1/calls/${call.id}/participants`, { target: { kind: 'sip', uri: `sip:third@127.0.0.1:${thirdPort}` } })).id);
+      assert.equal(add3.state, 'completed', JSON.stringify(add3));
+      const thirdLeg = [...live.legs.values()].find((l) => l.role === 'participant' && l !== guestLeg)!;
+      const tEp = thirdLeg.media as EngineMediaEndpoint;
+      assert.equal(tEp.handle.workerIndex, cEp.handle.workerIndex);
+      const from3 = { c: callerAudio.rtp.length, t: thirdAudio.rtp.length };
+      await Promise.all([
+        callerAudio.stream(cEp.handle.localPort, sine(HZ.caller, 1.2, 8000, 6000)),
+        guestAudio.stream(gEp.handle.localPort, sine(HZ.guest, 1.2, 8000, 6000)),
+        thirdAudio.stream(tEp.handle.localPort, sine(HZ.third, 1.2, 8000, 6000)),
+      ]);
+      await wait(150);
+      const c3 = callerAudio.decoded(0, from3.c).subarray(2400);
+      const t3 = thirdAudio.decoded(0, from3.t).subarray(2400);
+      const three = { callerHearsGuest: toneShare(c3, 8000, HZ.guest), callerHearsThird: toneShare(c3, 8000, HZ.third), thirdHearsCaller: toneShare(t3, 8000, HZ.caller), thirdHearsGuest: toneShare(t3, 8000, HZ.guest), thirdHearsSelf: toneShare(t3, 8000, HZ.third) };
+      assert.ok(three.callerHearsGuest > 0.2 && three.callerHearsThird > 0.2, `three parties: ${JSON.stringify(three)}`);
+      assert.ok(three.thirdHearsCaller > 0.2 && three.thirdHearsGuest > 0.2 && three.thirdHearsSelf < 0.02, `three parties: ${JSON.stringify(three)}`);
+
       assert.equal((await settled((await api('POST', `/v1/calls/${call.id}/participants/${callerLeg.id}/mute`)).id)).state, 'completed');
       const muted = await round();
       assert.ok(muted.guestHearsCaller < 0.05, `muted caller is not heard: ${JSON.stringify(muted)}`);
@@ -144,6 +168,8 @@ applications:
       assert.ok(held.callerHearsGuest < 0.05, `nobody hears the held guest: ${JSON.stringify(held)}`);
       assert.equal((await settled((await api('POST', `/v1/calls/${call.id}/unhold`, { legId: guestLeg.id })).id)).state, 'completed');
       const back = await round();
+      const r3 = (x: Record<string, unknown>) => JSON.stringify(x, (_k, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v));
+      t.diagnostic(`talk ${r3(talk)} three ${r3(three)} muted ${r3(muted)} held ${r3(held)} back ${r3(back)}`);
       assert.ok(back.guestHearsCaller > 0.3 && back.callerHearsGuest > 0.3, `back in the conversation: ${JSON.stringify(back)}`);
 
       // Remove: SIPp's UAS must see our BYE; the call goes on.
@@ -171,6 +197,8 @@ applications:
       await settled((await api('POST', `/v1/calls/${call.id}/hangup`)).id);
       const uacRes = await uac;
       assert.equal(uacRes.code, 0, explain(uacRes));
+      const thirdRes = await third;
+      assert.equal(thirdRes.code, 0, `the third party got BYE when the call ended: ${explain(thirdRes)}`);
 
       await live.journal.settled();
       const rows = await sip.callsWiring!.store.db.selectFrom('events').select(['type', 'data']).where('call_id', '=', call.id).orderBy('seq').execute();
@@ -184,6 +212,7 @@ applications:
     } finally {
       callerAudio.close();
       guestAudio.close();
+      thirdAudio.close();
     }
   });
 });
