@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { StreamConnectRequest } from '../../core/index.ts';
+import type { StreamConnectRequest, StreamConnection, StreamConnectionEvents } from '../../core/index.ts';
 import { bufferToPcm, pcmToBuffer, type StreamFramer } from './framer.ts';
 import { createMediaStreamer } from './media-streamer.ts';
 
@@ -39,6 +39,11 @@ const req = (url: string): StreamConnectRequest => ({
   url, format: 'test', content: 'audio', callId: 'c1', applicationId: 'a1', audio: { rate: 16000, channels: 'mixed', bidirectional: true, dtmf: true },
 });
 
+/** The next `event` of a stream connection (a TypedEmitter, not an EventEmitter for node:events once). */
+function nextOf<K extends keyof StreamConnectionEvents>(conn: StreamConnection, event: K): Promise<StreamConnectionEvents[K]> {
+  return new Promise((resolve) => conn.once(event, ((...args: StreamConnectionEvents[K]) => resolve(args)) as never));
+}
+
 const until = async (pred: () => boolean, ms = 2000): Promise<void> => {
   const end = Date.now() + ms;
   while (!pred()) {
@@ -60,14 +65,14 @@ describe('createMediaStreamer over ws', () => {
       conn.sendDtmf('7');
       await until(() => peer.messages.length >= 3);
       assert.deepEqual(peer.messages.map((m) => JSON.parse(m)), [{ hello: 'c1', sub: 'sub-9' }, { n: 320, first: 42 }, { digit: '7' }]);
-      const audio = once(conn, 'audio');
+      const audio = nextOf(conn, 'audio');
       peer.ws.send(pcmToBuffer(new Int16Array([5, -6, 7])));
       assert.deepEqual([...(await audio)[0].samples], [5, -6, 7]);
-      const stop = once(conn, 'stopAudio');
+      const stop = nextOf(conn, 'stopAudio');
       peer.ws.send('stop');
       await stop;
       peer.ws.send('nonsense');
-      const closed = once(conn, 'closed');
+      const closed = nextOf(conn, 'closed');
       peer.ws.close();
       assert.deepEqual((await closed)[0], { reason: 'peer' });
       conn.sendAudio({ samples: new Int16Array(320), timestampMs: 0, silent: true }); // a no-op now
