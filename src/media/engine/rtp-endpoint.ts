@@ -1,7 +1,7 @@
 /**
  * One leg's media inside a worker: its RTP (and RTCP) socket(s), the codec, symmetric RTP with
  * anti-hijack latching, the inbound adaptive jitter buffer, DTMF detection and sending, VAD,
- * recording, streaming out/in, RTCP SR/RR with RTT, and whatever produces the outbound audio
+ * recording, streaming out/in, RTCP SR/RR with RTT (rtcp-session.ts), and whatever produces the outbound audio
  * (in priority order: a play operation, queued stream-in audio, the conference mix, the
  * bridged peer, echo, or silence). It never owns a timer: the worker's Ticker calls `pullInbound` on every endpoint,
  * then `pushOutbound` on every endpoint, every 20 ms — two phases so a bridged peer's frame of
@@ -29,7 +29,7 @@ import type { AudioSource } from '../audio.ts';
 import { frameSamples } from '../audio.ts';
 import { JitterBuffer } from '../jitter/index.ts';
 import { StreamIn, StreamOut } from '../stream/index.ts';
-import { RtpHeader, ReceiverStats, buildRtcp, isRtcp, ntpFromUnixMs, ntpMiddleFromUnixMs, parseRtcp, parseRtpHeader, roundTripMs, writeRtp, type RtcpPacket } from '../rtp/index.ts';
+import { RtpHeader, ReceiverStats, isRtcp, parseRtpHeader, writeRtp } from '../rtp/index.ts';
 import { DtmfDetectors } from './dtmf-detectors.ts';
 import { DtmfSender } from './dtmf-sender.ts';
 import type { ConferenceRoom } from './conference-room.ts';
@@ -38,11 +38,10 @@ import type {
   CodecSpec, DetectOptions, DtmfEventData, EndpointOptions, EndpointStats, EndpointUpdate, MediaDirection, OperationResult, RemoteSpec, StreamOptions,
 } from './endpoint-types.ts';
 import { RtpLatch } from './rtp-latch.ts';
+import { RtcpSession } from './rtcp-session.ts';
 
 /** RFC 3551 §4.5.3: comfort noise. Tolerated and ignored. */
 const PT_CN = 13;
-/** RFC 3550 §6.2: the (minimum) report interval we use. */
-const RTCP_INTERVAL_MS = 5000;
 const SEND_BUFFERS = 4;
 /**
  * The jitter buffer never adapts below 40 ms (the old fixed ring's delay): at 20 ms a peer whose
@@ -174,7 +173,7 @@ export class RtpEndpoint {
   // Inbound.
   private readonly header = new RtpHeader();
   private readonly latch = new RtpLatch();
-  private stats: ReceiverStats;
+  private readonly stats: ReceiverStats;
   private remoteSsrc: number | undefined;
   private readonly jb: JitterBuffer;
   /** Decoded payload of the packet being received (up to 120 ms), and a view of its first 20 ms. */
@@ -213,13 +212,10 @@ export class RtpEndpoint {
   private streamCredit = 0;
   private streamDropped = 0;
   private streamIn: StreamIn | undefined;
-  private readonly rtcpIntervalMs: number;
+  /** RTCP reports out and in (rtcp-session.ts). */
+  private readonly rtcp: RtcpSession;
 
-  private readonly counters = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, ignored: 0, ssrcChanges: 0, rtcpIn: 0, rtcpOut: 0, silenceFrames: 0 };
-  private rtt: number | undefined;
-  private remoteLost: number | undefined;
-  private remoteJitter: number | undefined;
-  private nextRtcpMs: number;
+  private readonly counters = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, ignored: 0, ssrcChanges: 0, silenceFrames: 0 };
 
   private constructor(
     private readonly rtpSocket: Socket,
@@ -250,7 +246,6 @@ export class RtpEndpoint {
     this.decodeFrameView = this.decodeBuf.subarray(0, n);
     this.jb = new JitterBuffer({ rate: opts.codec.clockRate, minDelayMs: JB_MIN_DELAY_MS, ...opts.jitter });
     this.stats = new ReceiverStats({ clockRate: opts.codec.clockRate });
-    this.rtcpIntervalMs = opts.rtcpIntervalMs ?? RTCP_INTERVAL_MS;
     const maxPayload = Math.max(n * 2, this.codec.maxPayload);
     this.payloadBuf = new Uint8Array(maxPayload);
     for (let i = 0; i < SEND_BUFFERS; i++) this.sendBufs.push(Buffer.alloc(12 + maxPayload));
@@ -259,11 +254,23 @@ export class RtpEndpoint {
     this.detectors.configure({ rfc4733: true, inband: false, audioRate: opts.codec.clockRate });
     this.dtmfSender = new DtmfSender(this.teRate);
     this.lastRtpMs = nowMs;
-    this.nextRtcpMs = nowMs + this.rtcpIntervalMs * (0.5 + Math.random());
+    this.rtcp = new RtcpSession({
+      ssrc: this.ssrc, cname: this.cname, rtcpMux: this.rtcpMux, stats: this.stats,
+      target: () => this.latch.target(),
+      latchState: () => this.latch.state,
+      remote: () => this.remote,
+      remoteSsrc: () => this.remoteSsrc,
+      sentPackets: () => this.counters.packetsOut,
+      sentBytes: () => this.counters.bytesOut,
+      rtpTimestamp: () => this.ts,
+      clockRate: () => this.codecSpec.clockRate,
+      wallNow: () => this.host.wallNow(),
+      sendDatagram: (buf, port, address, sent) => this.sendRtcpDatagram(buf, port, address, sent),
+    }, nowMs, opts.rtcpIntervalMs);
     this.setRemote(opts.remote, nowMs);
     rtpSocket.on('message', (msg, rinfo) => this.onRtpSocket(msg, rinfo.address, rinfo.port));
     rtpSocket.on('error', () => {});
-    rtcpSocket?.on('message', (msg, rinfo) => this.onRtcp(msg, rinfo.address));
+    rtcpSocket?.on('message', (msg, rinfo) => { if (!this.closed) this.rtcp.receive(msg, rinfo.address); });
     rtcpSocket?.on('error', () => {});
   }
 
@@ -497,15 +504,15 @@ export class RtpEndpoint {
       packetsIn: c.packetsIn, bytesIn: c.bytesIn, packetsOut: c.packetsOut, bytesOut: c.bytesOut,
       lost: Math.max(0, this.stats.cumulativeLost),
       jitterMs: (this.stats.jitter * 1000) / this.codecSpec.clockRate,
-      ...(this.rtt !== undefined ? { rttMs: this.rtt } : {}),
-      ...(this.remoteLost !== undefined ? { remoteLost: this.remoteLost } : {}),
-      ...(this.remoteJitter !== undefined ? { remoteJitterMs: this.remoteJitter } : {}),
+      ...(this.rtcp.rtt !== undefined ? { rttMs: this.rtcp.rtt } : {}),
+      ...(this.rtcp.remoteLost !== undefined ? { remoteLost: this.rtcp.remoteLost } : {}),
+      ...(this.rtcp.remoteJitterMs !== undefined ? { remoteJitterMs: this.rtcp.remoteJitterMs } : {}),
       latch: this.latch.state,
       ...(target ? { sendingTo: target } : {}),
       rejectedPackets: this.latch.rejected,
       ignoredPackets: c.ignored,
       ssrcChanges: c.ssrcChanges,
-      rtcpIn: c.rtcpIn, rtcpOut: c.rtcpOut,
+      rtcpIn: this.rtcp.rtcpIn, rtcpOut: this.rtcp.rtcpOut,
       silenceFrames: c.silenceFrames,
       jitterBuffer: { delayMs: j.delayMs, targetMs: j.targetMs, lost: j.lost, concealed: j.concealed, late: j.late, dropped: j.dropped, underruns: j.underruns },
       streamDropped: this.streamDropped + (this.streamOut?.dropped ?? 0),
@@ -531,7 +538,7 @@ export class RtpEndpoint {
     }
     // RFC 3550 §6.6: say goodbye so the peer can stop expecting us. The sockets close once the
     // BYE is handed to the kernel (closing at once would drop the queued send).
-    if (this.counters.packetsOut > 0) await new Promise<void>((resolve) => { if (!this.sendRtcp(true, resolve)) resolve(); });
+    if (this.counters.packetsOut > 0) await new Promise<void>((resolve) => { if (!this.rtcp.send(true, resolve)) resolve(); });
     this.rtpSocket.close();
     this.rtcpSocket?.close();
     this.codec.close();
@@ -571,7 +578,7 @@ export class RtpEndpoint {
   private onRtpSocket(msg: Buffer, address: string, port: number): void {
     if (this.closed) return;
     if (this.rtcpMux && isRtcp(msg)) {
-      this.onRtcp(msg, address);
+      this.rtcp.receive(msg, address);
       return;
     }
     this.onRtp(msg, address, port, this.now());
@@ -618,32 +625,6 @@ export class RtpEndpoint {
     // The common packet (one 20 ms frame) goes in without creating a view.
     const pcm = n === this.decodeFrameView.length ? this.decodeFrameView : buf.subarray(0, n);
     this.jb.put(h.sequenceNumber, h.timestamp, pcm, nowMs, h.ssrc);
-  }
-
-  private onRtcp(msg: Buffer, address: string): void {
-    if (this.closed) return;
-    const target = this.latch.target();
-    if (!target || address !== target.address) return;
-    let packets: RtcpPacket[];
-    try {
-      packets = parseRtcp(msg);
-    } catch {
-      return;
-    }
-    this.counters.rtcpIn++;
-    const now = this.host.wallNow();
-    for (const p of packets) {
-      if (p.type !== 'sr' && p.type !== 'rr') continue;
-      if (p.type === 'sr' && p.ssrc === this.remoteSsrc) this.stats.onSenderReport(p.ntpMsw, p.ntpLsw, now);
-      for (const b of p.reports) {
-        if (b.ssrc !== this.ssrc) continue;
-        // RFC 3550 §6.4.1: RTT = A − LSR − DLSR.
-        const rtt = roundTripMs(ntpMiddleFromUnixMs(now), b.lsr, b.dlsr);
-        if (rtt !== undefined) this.rtt = rtt;
-        this.remoteLost = b.cumulativeLost;
-        this.remoteJitter = (b.jitter * 1000) / this.codecSpec.clockRate;
-      }
-    }
   }
 
   // ---- tick phase 1: inbound ---------------------------------------------------------------
@@ -748,10 +729,7 @@ export class RtpEndpoint {
     this.counters.bytesOut += len;
     this.marker = false;
     this.ts = (this.ts + this.outFrame.length) >>> 0;
-    if (nowMs >= this.nextRtcpMs) {
-      this.nextRtcpMs = nowMs + this.rtcpIntervalMs * (0.5 + Math.random());
-      this.sendRtcp(false);
-    }
+    this.rtcp.tick(nowMs);
   }
 
   private pushOutboundSlow(nowMs: number): void {
@@ -791,7 +769,7 @@ export class RtpEndpoint {
         // the stream is back on the tick grid; the next packet starts a talkspurt.
         this.tsLead = false;
         this.marker = true;
-        this.finishTick(nowMs, target);
+        this.rtcp.tick(nowMs);
         return;
       } else if (out || this.sendSilence) {
         const frame = out ?? this.zero;
@@ -806,15 +784,7 @@ export class RtpEndpoint {
       }
     }
     this.ts = (this.ts + this.outFrame.length) >>> 0;
-    this.finishTick(nowMs, target);
-  }
-
-  private finishTick(nowMs: number, target: { address: string; port: number } | undefined): void {
-    if (nowMs >= this.nextRtcpMs) {
-      // RFC 3550 §6.2: randomize the interval (0.5–1.5 ×) so reports of many calls do not align.
-      this.nextRtcpMs = nowMs + this.rtcpIntervalMs * (0.5 + Math.random());
-      if (target) this.sendRtcp(false);
-    }
+    this.rtcp.tick(nowMs);
   }
 
   /**
@@ -914,36 +884,17 @@ export class RtpEndpoint {
     this.counters.bytesOut += len;
   }
 
-  /** RFC 3550 §6.4: SR when we have sent, else RR; one report block about the peer; SDES CNAME (§6.1); BYE when closing. */
-  private sendRtcp(bye: boolean, sent?: () => void): boolean {
-    const target = this.latch.target();
-    if (!target) return false;
-    const wall = this.host.wallNow();
-    const reports = this.remoteSsrc !== undefined && this.stats.received > 0 ? [this.stats.report(wall)] : [];
-    const packets: RtcpPacket[] = [];
-    if (this.counters.packetsOut > 0) {
-      const ntp = ntpFromUnixMs(wall);
-      packets.push({ type: 'sr', ssrc: this.ssrc, ntpMsw: ntp.msw, ntpLsw: ntp.lsw, rtpTimestamp: this.ts, packetCount: this.counters.packetsOut, octetCount: this.counters.bytesOut - 12 * this.counters.packetsOut, reports });
-    } else {
-      packets.push({ type: 'rr', ssrc: this.ssrc, reports });
-    }
-    packets.push({ type: 'sdes', chunks: [{ ssrc: this.ssrc, items: [{ type: 1, text: this.cname }] }] });
-    if (bye) packets.push({ type: 'bye', ssrcs: [this.ssrc] });
-    const buf = buildRtcp(packets);
-    let port: number;
-    if (this.rtcpMux || this.remote?.rtcpMux) port = target.port;
-    else if (this.latch.state === 'latched' || this.remote?.rtcpPort === undefined) port = target.port + 1;
-    else port = this.remote.rtcpPort;
+  /** The datagram part of an RTCP send (rtcp-session.ts decides what and where): from the RTCP socket, or the RTP socket with rtcp-mux. */
+  private sendRtcpDatagram(buf: Buffer, port: number, address: string, sent?: () => void): boolean {
     const sock = this.rtcpSocket ?? this.rtpSocket;
     const c = sock === this.rtpSocket ? this.connectedTo : undefined;
-    if (c && (c.port !== port || c.address !== target.address)) return false; // rtcp-mux goes to the RTP target; anything else cannot leave a connected socket
+    if (c && (c.port !== port || c.address !== address)) return false; // rtcp-mux goes to the RTP target; anything else cannot leave a connected socket
     try {
       if (c) sock.send(buf, sent ? () => sent() : undefined);
-      else sock.send(buf, port, target.address, sent ? () => sent() : undefined);
+      else sock.send(buf, port, address, sent ? () => sent() : undefined);
     } catch {
       return false;
     }
-    this.counters.rtcpOut++;
     return true;
   }
 }
