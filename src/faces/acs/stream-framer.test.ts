@@ -42,7 +42,7 @@ describe('ACS stream framer', () => {
   test('AudioData parses with the SDK: the PCM round-trips bit-exact, the participant is its raw id, timestamp ISO', () => {
     const samples = ramp(320);
     const at = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
-    const msg = f.audio(req, { samples, participant: { kind: 'phone', number: '+4930123' }, timestampMs: at, silent: false });
+    const msg = String(f.audio(req, { samples, participant: { kind: 'phone', number: '+4930123' }, timestampMs: at, silent: false }));
     const p = sdk.StreamingData.parse(msg) as unknown as { data: string; timestamp: string; isSilent: boolean; participant: { kind: string; phoneNumber?: string } };
     assert.equal(sdk.StreamingData.getStreamingKind(), 'AudioData');
     assert.equal(p.timestamp, '2026-01-02T03:04:05.678Z');
@@ -52,7 +52,7 @@ describe('ACS stream framer', () => {
     const back = Buffer.from(p.data, 'base64');
     assert.equal(back.length, 640);
     for (let i = 0; i < 320; i++) assert.equal(back.readInt16LE(i * 2), samples[i]);
-    const mixed = sdk.StreamingData.parse(f.audio(req, { samples, timestampMs: at, silent: true })) as unknown as { participant?: unknown; isSilent: boolean };
+    const mixed = sdk.StreamingData.parse(String(f.audio(req, { samples, timestampMs: at, silent: true }))) as unknown as { participant?: unknown; isSilent: boolean };
     assert.equal(mixed.participant, undefined, 'a mixed stream names no participant');
     assert.equal(mixed.isSilent, true);
   });
