@@ -76,10 +76,18 @@ export class TranscriptionSession implements RunningOperation {
 
   /** Switches the engine to another locale; throws (keeping the old one) when it is refused. */
   async update(locale: string): Promise<void> {
-    const next = this.startEngine(locale);
+    // The new engine's offsets start where the old one's audio ended (its base is captured at start).
+    const prevBase = this.baseMs;
+    this.baseMs += this.engineMs;
+    let next: TranscriberSession;
+    try {
+      next = this.startEngine(locale);
+    } catch (err) {
+      this.baseMs = prevBase;
+      throw err;
+    }
     const old = this.engine;
     this.engine = next;
-    this.baseMs += this.engineMs;
     this.engineMs = 0;
     this.locale = locale;
     // The old engine finishes the utterance it has; its results still go out (offsets were its own base).
