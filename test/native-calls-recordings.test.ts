@@ -131,6 +131,16 @@ describe('native API: recordings, CDRs, events (inject)', () => {
     // Stopping a recording that already finished (the record-response one) is a state error.
     const wrong = await h.app.inject({ method: 'POST', url: `/v1/calls/${callId}/recordings/${recordingId}/stop`, headers: bearer(h.a.key) });
     assert.equal(wrong.statusCode, 409, 'finished recording: nothing to stop');
+    // Pause and resume (operations pauseRecording / resumeRecording) show in the row's state.
+    const pause = await h.app.inject({ method: 'POST', url: `/v1/calls/${callId}/recordings/${rec.id}/pause`, headers: bearer(h.a.key) });
+    assert.equal(pause.statusCode, 202, pause.body);
+    assert.equal(pause.json().name, 'pauseRecording');
+    await until(async () => (await get(`/v1/recordings/${rec.id}`)).json().state === 'paused', 'recording paused');
+    const resume = await h.app.inject({ method: 'POST', url: `/v1/calls/${callId}/recordings/${rec.id}/resume`, headers: bearer(h.a.key) });
+    assert.equal(resume.statusCode, 202, resume.body);
+    await until(async () => (await get(`/v1/recordings/${rec.id}`)).json().state === 'recording', 'recording resumed');
+    const pauseDone = await h.app.inject({ method: 'POST', url: `/v1/calls/${callId}/recordings/${recordingId}/pause`, headers: bearer(h.a.key) });
+    assert.equal(pauseDone.statusCode, 409, 'finished recording: nothing to pause');
     const stop = await h.app.inject({ method: 'POST', url: `/v1/calls/${callId}/recordings/${rec.id}/stop`, headers: bearer(h.a.key) });
     assert.equal(stop.statusCode, 202, stop.body);
     assert.equal(stop.json().name, 'stopRecording');

@@ -177,4 +177,20 @@ export function registerCallRoutes(app: FastifyInstance, ctx: NativeApiContext):
     if (rec.state !== 'recording' && rec.state !== 'paused') throw httpError('CALL_INVALID_STATE', `recording ${rec.id} is ${rec.state}`);
     return run(req, reply, 'stopRecording');
   }));
+
+  // Pause / resume the running recording {rid}: nothing is written while paused (recording.stateChanged paused / active).
+  for (const [verb, operation] of [['pause', 'pauseRecording'], ['resume', 'resumeRecording']] as const) {
+    app.post<{ Params: { id: string; rid: string }; Body?: ActionBody }>(`/v1/calls/:id/recordings/:rid/${verb}`, ctx.idempotent({
+      ...action,
+      schema: { tags, summary: `${verb === 'pause' ? 'Pause' : 'Resume'} the call recording {rid} (operation ${operation}); 202 with the operation`, params: recordingStopParams, body: stopRecordingBody, response: { 202: operationSchema, ...errorResponses } },
+    }), mapErrors(async (req, reply) => {
+      const who = principalOf(req);
+      await ctx.calls().get(who, req.params.id); // 404 for a call the key may not see, before anything about recordings
+      const rec = await ctx.recordings().get(req.params.rid);
+      if (!rec || rec.callId !== req.params.id) throw httpError('RECORDING_NOT_FOUND', `no recording ${req.params.rid} on call ${req.params.id}`);
+      if (rec.state !== 'recording' && rec.state !== 'paused') throw httpError('CALL_INVALID_STATE', `recording ${rec.id} is ${rec.state}`);
+      req.body = { ...(req.body ?? {}), recordingId: rec.id };
+      return run(req, reply, operation);
+    }));
+  }
 }
