@@ -201,3 +201,18 @@ test('sip.users come from YAML and are validated', () => {
   writeFileSync(join(dir, 'switchboard.yaml'), 'sip:\n  users:\n    - { username: alice }\n');
   assert.throws(() => loadConfig({}, { cwd: dir, detectPublicHost: () => '192.0.2.10' }), (e: unknown) => e instanceof ConfigError && e.key === 'sip.users');
 });
+
+test('http.tls: cert and key (YAML or env) turn the HTTP port into HTTPS; one without the other or a missing file is refused', (t) => {
+  const cwd = tempDir(t);
+  writeFileSync(join(cwd, 'c.pem'), 'x');
+  writeFileSync(join(cwd, 'k.pem'), 'x');
+  const base = { SWITCHBOARD_PUBLIC_HOST: '127.0.0.1' };
+  assert.equal(loadConfig(base, { cwd }).http.tls, undefined, 'default plain HTTP');
+  const env = loadConfig({ ...base, SWITCHBOARD_HTTP_TLS_CERT: 'c.pem', SWITCHBOARD_HTTP_TLS_KEY: 'k.pem' }, { cwd });
+  assert.deepEqual(env.http.tls, { cert: join(cwd, 'c.pem'), key: join(cwd, 'k.pem') });
+  writeFileSync(join(cwd, 'sb.yaml'), 'http:\n  tls:\n    cert: c.pem\n    key: k.pem\n');
+  assert.deepEqual(loadConfig({ ...base, SWITCHBOARD_CONFIG: join(cwd, 'sb.yaml') }, { cwd }).http.tls, { cert: join(cwd, 'c.pem'), key: join(cwd, 'k.pem') });
+  expectConfigError(() => loadConfig({ ...base, SWITCHBOARD_HTTP_TLS_CERT: 'c.pem' }, { cwd }), 'SWITCHBOARD_HTTP_TLS_KEY', /no key/);
+  expectConfigError(() => loadConfig({ ...base, SWITCHBOARD_HTTP_TLS_KEY: 'k.pem' }, { cwd }), 'SWITCHBOARD_HTTP_TLS_CERT', /no certificate/);
+  expectConfigError(() => loadConfig({ ...base, SWITCHBOARD_HTTP_TLS_CERT: 'nope.pem', SWITCHBOARD_HTTP_TLS_KEY: 'k.pem' }, { cwd }), 'SWITCHBOARD_HTTP_TLS_CERT', /does not exist/);
+});
