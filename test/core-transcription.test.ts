@@ -110,6 +110,7 @@ it('startTranscription: tap → engine → sendTranscript with the caller as spe
   assert.equal(streamer.sent.length, 2, 'stop flushed the utterance in progress');
   assert.equal(streamer.sent[1]!.offsetMs, 200 + 3 * 20, 'offsets count from the start across the locale change');
   assert.equal(ep.taps.length, 0, 'tap closed');
+  assert.equal(streamer.reqs.length, 1, 'the refused second start opened no socket');
   assert.equal(streamer.closed, 1);
   const ev = await events(call.id);
   const types = ev.map((e) => e.type).filter((t) => t.startsWith('transcription.'));

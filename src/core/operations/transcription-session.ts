@@ -118,7 +118,8 @@ export class TranscriptionSession implements RunningOperation {
 
   /** Stops once and journals the final event; idempotent. A normal stop sends the last utterance first. */
   private end(how: { reason: 'stopped' | 'callEnded' | 'peer' | 'error'; error?: string }): Promise<void> {
-    this.stopping ??= (async () => {
+    // Assigned before any work runs: closing the tap emits 'closed' synchronously, which calls end() again.
+    this.stopping ??= Promise.resolve().then(async () => {
       const { call, conn, tap } = this.s;
       sessions.delete(call);
       call.operations.delete(this);
@@ -137,7 +138,7 @@ export class TranscriptionSession implements RunningOperation {
         ...(this.s.operationContext !== null ? { operationContext: this.s.operationContext } : {}),
       };
       await call.journal.record({ events: [call.event(how.reason === 'error' ? 'transcription.failed' : 'transcription.stopped', data)] }).catch(() => {});
-    })();
+    });
     return this.stopping;
   }
 }
