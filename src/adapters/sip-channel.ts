@@ -169,6 +169,7 @@ export class SipChannel extends EventEmitter<ChannelEvents> implements Channel {
       if (next.offer && next.offer.body.length > 0) {
         const v = await this.media.answer(next.offer.body);
         if (!('sdp' in v)) return void next.reject(v.status, v.reason);
+        if (this.ended) return void next.reject(481);
         body = v.sdp;
       } else {
         body = this.media.offer();
@@ -179,9 +180,14 @@ export class SipChannel extends EventEmitter<ChannelEvents> implements Channel {
         next.once('terminated', () => resolve(false));
         next.answer({ body, contentType: 'application/sdp' });
       });
-      if (!acked || this.ended) {
+      if (this.ended) {
+        // The leg ended while the new dialog was being set up: it must not outlive the leg.
+        if (acked) await next.bye().catch(() => {});
+        return;
+      }
+      if (!acked) {
         this.logger.warn({ channel: this.id }, 'the replacing dialog failed before its ACK: media back to the old peer');
-        if (!this.ended) await this.reinvite(false).catch((err: unknown) => this.logger.warn({ err, channel: this.id }, 'could not restore media to the old peer'));
+        await this.reinvite(false).catch((err: unknown) => this.logger.warn({ err, channel: this.id }, 'could not restore media to the old peer'));
         return;
       }
       this.current = next;
