@@ -131,6 +131,16 @@ export const actionBodies: Record<string, object> = {
     legId,
   }, ['url']),
   'media-streaming/stop': body({}),
+  transcription: body({
+    url: { type: 'string', pattern: '^wss?://', maxLength: 2048, description: 'the application\'s WebSocket server (first a start message with the locale, then transcript messages)' },
+    format: { type: 'string', enum: ['native', 'acs'], description: 'framing; default native (docs/streaming.md)' },
+    locale: { type: 'string', maxLength: 35, pattern: '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$', description: 'BCP 47; default en-US (the only one the local engine has)' },
+    legId,
+  }, ['url']),
+  'transcription/stop': body({}),
+  'transcription/update': body({
+    locale: { type: 'string', maxLength: 35, pattern: '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$', description: 'BCP 47' },
+  }, ['locale']),
 };
 
 /** Body of the per-leg participant actions (mute, unmute, remove): only the common fields. */
