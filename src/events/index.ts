@@ -10,6 +10,8 @@ export {
   type SecretsProvider,
 } from './webhook-delivery-engine.ts';
 export { DEFAULT_RETRY_POLICY, retryDelay, isRetryable, type RetryPolicy } from './retry-policy.ts';
+export { type DeliveryGate } from './delivery-gate.ts';
+export { DerivedEventPublisher, derivedEventId, type DerivedEvent, type EventDeriver, type DerivedEventPublisherOptions } from './derived-event-publisher.ts';
 export {
   computeSignature,
   signatureHeader,

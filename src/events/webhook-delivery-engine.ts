@@ -29,6 +29,7 @@ import type { DomainEvent } from '../core/index.ts';
 import { nullLogger, systemClock, type Clock, type Logger, type TimerHandle } from '../lib/index.ts';
 import type { ClaimedDelivery, DeliveryRecord, OutboxRepository } from '../store/index.ts';
 import { DEFAULT_FORMATTERS, nativeBody, nativeFormatter, type DeliveryFormatter, type DeliveryHeaders, type EventFormatter } from './event-formatter.ts';
+import type { DeliveryGate } from './delivery-gate.ts';
 import { DEFAULT_RETRY_POLICY, isRetryable, retryDelay, type RetryPolicy } from './retry-policy.ts';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signatureHeader } from './signature.ts';
 import { WebhookHttpClient, postWithFetch, type WebhookPost } from './webhook-http-client.ts';
@@ -51,6 +52,12 @@ export interface WebhookDeliveryOptions {
   formatters?: Readonly<Record<string, EventFormatter | DeliveryFormatter>>;
   /** Extra headers per delivery format (added after the standard ones); default none. */
   formatHeaders?: Readonly<Record<string, DeliveryHeaders>>;
+  /**
+   * A check per delivery format that runs before each POST (e.g. the Event Grid validation
+   * handshake of the endpoint): a reason string holds the delivery back as a failed attempt,
+   * retried with backoff and dead after the usual limits. Default none.
+   */
+  gates?: Readonly<Record<string, DeliveryGate>>;
   /** Per-request timeout; default 5000 ms. */
   timeoutMs?: number;
   /** Most requests in flight at once; default 64. */
@@ -109,6 +116,7 @@ export class WebhookDeliveryEngine {
   private readonly secrets: SecretsProvider;
   private readonly formatters: Readonly<Record<string, EventFormatter | DeliveryFormatter>>;
   private readonly formatHeaders: Readonly<Record<string, DeliveryHeaders>>;
+  private readonly gates: Readonly<Record<string, DeliveryGate>>;
   private readonly timeoutMs: number;
   private readonly concurrency: number;
   private readonly pollIntervalMs: number;
@@ -145,6 +153,7 @@ export class WebhookDeliveryEngine {
     this.secrets = opts.secrets ?? (() => []);
     this.formatters = { ...DEFAULT_FORMATTERS, ...opts.formatters };
     this.formatHeaders = opts.formatHeaders ?? {};
+    this.gates = opts.gates ?? {};
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.concurrency = Math.max(1, opts.concurrency ?? 64);
     this.pollIntervalMs = opts.pollIntervalMs ?? 1000;
@@ -322,7 +331,8 @@ export class WebhookDeliveryEngine {
       return;
     }
 
-    const outcome = await this.post(delivery, body, abort, base.event);
+    const held = await this.gate(delivery, base.event);
+    const outcome = held !== undefined ? { error: held } : await this.post(delivery, body, abort, base.event);
     if (outcome.aborted) return; // stopping: not an attempt; resent after restart
     const now = this.clock.now();
     const info: AttemptInfo = { ...base, durationMs: now - started };
@@ -351,6 +361,17 @@ export class WebhookDeliveryEngine {
     await this.outbox.markRetry(delivery.id, { nextAttemptAt, status: outcome.status, error });
     if (nextAttemptAt < this.ownNextRetryAt) this.ownNextRetryAt = nextAttemptAt;
     this.emit('retry', { ...info, nextAttemptAt });
+  }
+
+  /** The format's gate: undefined = send now, a reason = hold back (a failed, retryable attempt). */
+  private async gate(delivery: DeliveryRecord, event: DomainEvent): Promise<string | undefined> {
+    const gate = this.gates[delivery.format];
+    if (!gate) return undefined;
+    try {
+      return await gate(delivery, event);
+    } catch (err) {
+      return `held back: ${err instanceof Error ? err.message : String(err)}`;
+    }
   }
 
   private async post(delivery: DeliveryRecord, body: string, abort: AbortController, event: DomainEvent): Promise<Outcome> {
