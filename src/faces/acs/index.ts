@@ -5,6 +5,8 @@ export { acsFormatter, ACS_FORMAT, resultInformation, serverCallIdOf } from './c
 export { CallbackJwtSigner, type CallbackJwtOptions } from './callback-jwt.ts';
 export { IncomingCallContexts } from './incoming-call-context.ts';
 export { incomingCallEvent, postEventGrid, validateSubscription, EventGridPublisher, type EventGridStatus } from './incoming-call.ts';
+export { EVENT_GRID_FORMAT, EVENT_GRID_INCOMING_CALL, EVENT_GRID_RECORDING_FILE, incomingCallNotice, recordingFileNotice, isRecordingFinal, eventGridFormatter, eventGridHeaders, type FinalRecording, type EventGridFormatOptions } from './event-grid-events.ts';
+export { EventGridValidations, type EventGridEndpointState } from './event-grid-validation.ts';
 export { verifyHmac, computeHmacSignature, contentHash, type HmacFailure } from './hmac-auth.ts';
 export { toParticipant, toIdentifier, toneChar, toneName } from './identifiers.ts';
 export { acsStreamFramer, parseAcsInbound, type AcsStreamFramerOptions } from './stream-framer.ts';
