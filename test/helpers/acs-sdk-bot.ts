@@ -26,6 +26,9 @@ export interface AcsBotNode {
 
 /** A node whose application `acsbot` owns `numbers`; `yaml` is appended (trunks …); `limits` goes into the app. */
 export async function startAcsBotNode(o: { numbers: string[]; yaml?: string; limits?: string }): Promise<AcsBotNode> {
+  // A private RTP range: nodes of other tests running at the same time default to 20000-29999,
+  // and a port one of them holds fails our bind (EADDRINUSE).
+  const rtpBase = 10_000 + 2 * Math.floor(Math.random() * 4500);
   const node = await startNode({
     yaml: `
 applications:
@@ -34,6 +37,8 @@ applications:
 ${o.numbers.map((n) => `      - "${n}"`).join('\n')}
 ${o.limits ? `    limits:\n${o.limits}` : ''}
 ${o.yaml ?? ''}
+rtp:
+  ports: ${rtpBase}-${rtpBase + 399}
 `,
   });
   const tenancy = (node.server as unknown as { tenancy: Tenancy }).tenancy;
@@ -61,7 +66,7 @@ export async function waitForRequest(r: WebhookReceiver, pred: (q: ReceivedReque
   for (;;) {
     const hit = r.received.find(pred);
     if (hit) return hit;
-    if (Date.now() > deadline) throw new Error(`${what} did not arrive; got ${r.received.map((x) => typeOf(x)).join(', ')}`);
+    if (Date.now() > deadline) throw new Error(`${what} did not arrive; got ${r.received.map((x) => `${typeOf(x)} ${JSON.stringify((JSON.parse(x.body) as { data?: { resultInformation?: unknown } }[])[0]?.data?.resultInformation ?? '')}`).join(', ')}`);
     await new Promise((res) => setTimeout(res, 25));
   }
 }

@@ -10,15 +10,9 @@ import { AcsError, bad, notFound } from '../acs-error.ts';
 import { callParticipant } from '../identifiers.ts';
 import { callAction, echoContext, type AcsRoute } from '../route-context.ts';
 
-/** A leg's ACS flags. `onHold` is core's name; `held` the earlier one (read both, core renames). */
-export function legFlags(leg: unknown): { muted: boolean; onHold: boolean } {
-  const l = leg as { muted?: boolean; onHold?: boolean; held?: boolean };
-  return { muted: l.muted === true, onHold: (l.onHold ?? l.held) === true };
-}
-
-/** The CallParticipants of a live call: its answered legs (a ringing invitation is not in the call yet). */
+/** The CallParticipants of a live call: core's roster (live answered legs; a ringing invitation is not in the call yet). */
 export function liveParticipants(call: Call): Record<string, unknown>[] {
-  return [...call.legs.values()].filter((l) => l.state === 'answered').map((l) => callParticipant(l.participant, legFlags(l)));
+  return call.participantViews().map((v) => callParticipant(v.participant, v));
 }
 
 /** How long an invitation rings: ACS invitationTimeoutInSeconds (1..180; absent = core default). */

@@ -1,0 +1,133 @@
+// ACS face end to end, participants, with the official SDK as the only client and SIPp on the
+// phone side: a SIPp caller rings the application's number → Event Grid IncomingCall → the bot
+// answers → addParticipant of a phone number (out through the YAML trunk to a SIPp UAS) →
+// AddParticipantSucceeded → listParticipants shows both → muteParticipant → isMuted → hold /
+// unhold the caller (isOnHold true then false; no HoldFailed) → removeParticipant →
+// RemoveParticipantSucceeded and the UAS got a BYE → addParticipant to a UAS that only rings,
+// cancelAddParticipantOperation → CancelAddParticipantSucceeded (+ AddParticipantFailed 8508)
+// and that UAS saw CANCEL → transferCallToParticipant to a third UAS (the caller refuses REFER,
+// so Switchboard dials and bridges) → CallTransferAccepted → hang up. Every callback parses with
+// parseCallAutomationEvent and carries a valid Bearer JWT.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { explain, freeUdpPort, runSipp, sippAvailable, type SippResult } from './helpers/sipp.ts';
+import { startReceiver } from './helpers/webhook-receiver.ts';
+import { checkCallbacks, loadSdk, SDKS, startAcsBotNode, waitForCallback, waitForRequest, type AcsBotNode } from './helpers/acs-sdk-bot.ts';
+
+const NUMBER = '+4930777888';
+const CALLER = '+4915112345678';
+const ADDED = '+4930555001';
+const RINGING = '+4930555002';
+const TRANSFER_TO = '+4930555003';
+
+describe('ACS face: participants, mute, hold, cancel add, transfer — SDK only, SIPp peers', { skip: !sippAvailable() && 'sipp missing', timeout: 150_000 }, () => {
+  let bot: AcsBotNode;
+  let trunkPort = 0;
+  before(async () => {
+    trunkPort = await freeUdpPort();
+    bot = await startAcsBotNode({
+      numbers: [NUMBER],
+      limits: '      allowedDestinationPrefixes: ["+49"]',
+      yaml: `trunks:\n  - name: carrier\n    host: 127.0.0.1\n    port: ${trunkPort}\n    transport: udp\n`,
+    });
+  });
+  after(async () => { await bot?.stop(); });
+
+  for (const v of SDKS.filter((x) => !process.env.ACS_SDK || x === process.env.ACS_SDK)) {
+    test(`${v}: add → list → mute → hold/unhold → remove → cancel add → transfer`, { timeout: 60_000 }, async (t) => {
+      const sdk = loadSdk(v);
+      bot.eventGrid.received.length = 0;
+      const callbacks = await startReceiver();
+      t.after(() => callbacks.close());
+      /** The carrier side: one SIPp UAS at a time on the trunk's port. */
+      // (Wrapped in an object: an async function returning the run's promise would await it.)
+      const carrier = async (scenario: string): Promise<{ run: Promise<SippResult> }> => {
+        const run = runSipp({ scenario, localPort: trunkPort, args: ['-mp', String(await freeUdpPort())], timeoutMs: 25_000 });
+        await new Promise((r) => setTimeout(r, 300));
+        return { run };
+      };
+      const caller = runSipp({ scenario: 'acs-uac-refuse-refer-wait-bye.xml', target: bot.node.sip, service: NUMBER, args: ['-mp', String(await freeUdpPort())], timeoutMs: 55_000 });
+      const incoming = await waitForRequest(bot.eventGrid, () => true, 'IncomingCall').catch(async (e: Error) => { throw new Error(`${e.message}\n${explain(await caller)}`); });
+      const [ev] = JSON.parse(incoming.body) as { data: { incomingCallContext: string } }[];
+      const T0 = Date.now(); const mark = (w: string) => { if (process.env.ACS_DEBUG) console.log(`[${Date.now() - T0} ms] ${w}`); };
+      const answered = await bot.client(sdk).answerCall(ev.data.incomingCallContext, `${callbacks.url}?sdk=${v}`);
+      const callId = answered.callConnectionProperties.callConnectionId!;
+      const conn = answered.callConnection;
+      mark('answered');
+      await waitForCallback(callbacks, sdk, 'CallConnected');
+      mark('CallConnected');
+
+      // Add a phone number: out through the trunk to SIPp, which answers.
+      const { run: uas1 } = await carrier('calls-uas-answer.xml');
+      const add = await conn.addParticipant({ targetParticipant: { phoneNumber: ADDED } }, { operationContext: 'add-1', invitationTimeoutInSeconds: 10 });
+      mark('add 202');
+      assert.ok(add.invitationId, 'the 202 names the invitation');
+      const added = await waitForCallback(callbacks, sdk, 'AddParticipantSucceeded').catch(async (e: Error) => { throw new Error(`${e.message}\n${explain(await uas1)}`); });
+      assert.equal(added.participant?.phoneNumber, ADDED);
+      assert.equal(added.operationContext, 'add-1');
+      const list = await conn.listParticipants();
+      const ids = (list.values ?? []).map((p) => (p.identifier as { phoneNumber?: string }).phoneNumber).sort();
+      assert.deepEqual(ids, [ADDED, CALLER].sort(), 'caller and the added party are in the call');
+
+      // Mute (ACS has no REST unmute; SDK 1.6.0 has no unmuteParticipant).
+      assert.equal(typeof (conn as unknown as { unmuteParticipant?: unknown }).unmuteParticipant, 'undefined');
+      await conn.muteParticipant({ phoneNumber: ADDED }, { operationContext: 'mute' });
+      const muted = await conn.getParticipant({ phoneNumber: ADDED });
+      assert.equal(muted.isMuted, true);
+      assert.equal((await conn.getParticipant({ phoneNumber: CALLER })).isMuted, false);
+
+      // Hold and unhold the caller.
+      await conn.getCallMedia().hold({ phoneNumber: CALLER }, { operationContext: 'hold' });
+      const deadline = Date.now() + 5000;
+      while (!(await conn.getParticipant({ phoneNumber: CALLER })).isOnHold && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await conn.getParticipant({ phoneNumber: CALLER })).isOnHold, true);
+      await conn.getCallMedia().unhold({ phoneNumber: CALLER }, { operationContext: 'unhold' });
+      const deadline2 = Date.now() + 5000;
+      while ((await conn.getParticipant({ phoneNumber: CALLER })).isOnHold && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await conn.getParticipant({ phoneNumber: CALLER })).isOnHold, false);
+
+      // Remove the added party: it gets a BYE.
+      await conn.removeParticipant({ phoneNumber: ADDED }, { operationContext: 'remove' });
+      const removed = await waitForCallback(callbacks, sdk, 'RemoveParticipantSucceeded');
+      assert.equal(removed.participant?.phoneNumber, ADDED);
+      const r1 = await uas1;
+      assert.equal(r1.code, 0, explain(r1));
+      assert.match(r1.messages, new RegExp(`INVITE sip:\\${ADDED}@`));
+      assert.match(r1.messages, /BYE sip:/);
+
+      // Invite a party that only rings, then withdraw the invitation: it sees CANCEL.
+      const { run: uas2 } = await carrier('acs-uas-ring-expect-cancel.xml');
+      const ringing = await conn.addParticipant({ targetParticipant: { phoneNumber: RINGING } }, { operationContext: 'add-2', invitationTimeoutInSeconds: 20 });
+      await new Promise((r) => setTimeout(r, 1000)); // the INVITE reaches the UAS and rings
+      await conn.cancelAddParticipantOperation(ringing.invitationId!, { operationContext: 'cancel' });
+      const cancelled = await waitForCallback(callbacks, sdk, 'CancelAddParticipantSucceeded');
+      assert.equal(cancelled.invitationId, ringing.invitationId);
+      const failedAdd = await waitForCallback(callbacks, sdk, 'AddParticipantFailed');
+      assert.equal(failedAdd.participant?.phoneNumber, RINGING);
+      assert.deepEqual([failedAdd.resultInformation?.code, failedAdd.resultInformation?.subCode], [400, 8508]);
+      const r2 = await uas2;
+      assert.equal(r2.code, 0, explain(r2));
+      assert.match(r2.messages, /CANCEL sip:/);
+
+      // Transfer the caller to a third party (REFER refused by the caller → dialed and bridged).
+      const { run: uas3 } = await carrier('calls-uas-answer.xml');
+      await conn.transferCallToParticipant({ phoneNumber: TRANSFER_TO }, { operationContext: 'transfer' });
+      const accepted = await waitForCallback(callbacks, sdk, 'CallTransferAccepted').catch(async (e: Error) => { throw new Error(`${e.message}\n${explain(await uas3)}`); });
+      assert.equal(accepted.operationContext, 'transfer');
+
+      await conn.hangUp(true);
+      await waitForCallback(callbacks, sdk, 'CallDisconnected');
+      const [rc, r3] = await Promise.all([caller, uas3]);
+      assert.equal(rc.code, 0, explain(rc));
+      assert.match(rc.messages, /REFER sip:/, 'the caller was asked to transfer first');
+      assert.equal(r3.code, 0, explain(r3));
+      assert.match(r3.messages, new RegExp(`INVITE sip:\\${TRANSFER_TO}@`));
+
+      const kinds = await checkCallbacks(bot, callbacks, sdk, callId);
+      assert.ok(!kinds.includes('HoldFailed'), kinds.join(', '));
+      for (const k of ['CallConnected', 'AddParticipantSucceeded', 'RemoveParticipantSucceeded', 'CancelAddParticipantSucceeded', 'AddParticipantFailed', 'CallTransferAccepted', 'CallDisconnected']) {
+        assert.ok(kinds.includes(k), `${k} in ${kinds.join(', ')}`);
+      }
+    });
+  }
+});
