@@ -1,0 +1,174 @@
+// Live transcription over the native API, end to end. A SIPp caller streams our TTS sentence
+// "I would like to pay my bill" (espeak-ng → sox → 8 kHz µ-law, looped with 1.5 s pauses) as
+// PCMU to the application's number. The application is a webhook endpoint in this test that
+// drives the call only through the native HTTP API, as a developer would:
+//   call.incoming → POST /v1/calls/{id}/answer → POST …/transcription {url: ws://…} (202)
+// A WebSocket server in the test receives the native framer's first message ({type:'start',
+// content:'transcription', locale:'en-US'}), then transcript messages; one of them is final and
+// holds what the local engine reliably hears of the sentence ("i would", measured in
+// src/speech/asr/pocketsphinx-transcriber.test.ts). Then POST …/transcription/stop closes the
+// socket normally and transcription.stopped {reason:'stopped', results ≥ 1} arrives as a webhook.
+// Bad input: a non-WebSocket url → 400 VALIDATION_FAILED (nothing starts); a second start while one
+// runs, a stop or an update with nothing running → 409 CALL_INVALID_STATE. The OpenAPI document
+// lists the three routes.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { explain, freeUdpPort, runSipp, sippAvailable } from './helpers/sipp.ts';
+import { startNode, type TestNode } from './helpers/switchboard.ts';
+import { startReceiver, type WebhookReceiver } from './helpers/webhook-receiver.ts';
+
+const NUMBER = '+4930777555';
+const KEY = 'native-scribe-key-0123456789abcdef';
+const haveSphinx = spawnSync('which', ['pocketsphinx_continuous']).status === 0 && existsSync('/usr/share/pocketsphinx/model/en-us/en-us.lm.bin');
+const haveEspeak = spawnSync('which', ['espeak-ng']).status === 0 && spawnSync('sox', ['--version']).status === 0;
+
+interface Event { id: string; type: string; callId?: string; data: Record<string, unknown> }
+
+async function until<T>(f: () => T | undefined, what: string, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`${what} did not happen`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('native API: live transcription of a SIPp caller to the app\'s WebSocket', {
+  skip: !sippAvailable() ? 'sipp missing' : !haveSphinx || !haveEspeak ? 'pocketsphinx, espeak-ng or sox missing' : false,
+  timeout: 60_000,
+}, () => {
+  let node: TestNode;
+  let hooks: WebhookReceiver;
+  let work: string;
+  let wss: WebSocketServer;
+  let wsUrl: string;
+  const frames: Record<string, unknown>[] = [];
+  const closes: number[] = [];
+  const events = (): Event[] => hooks.received.map((q) => JSON.parse(q.body) as Event);
+  const event = (type: string, callId?: string, ms = 15_000): Promise<Event> =>
+    until(() => events().find((e) => e.type === type && (callId === undefined || e.callId === callId)), `webhook ${type}; got ${events().map((e) => e.type).join(', ')}`, ms);
+  const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> => {
+    const res = await fetch(`${node.http}${path}`, {
+      method, headers: { authorization: `Bearer ${KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : undefined };
+  };
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'sb-native-tr-'));
+    const wav = join(work, 'say.wav');
+    assert.equal(spawnSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', wav, 'I would like to pay my bill']).status, 0, 'espeak-ng speaks');
+    // 8 kHz µ-law with 1.5 s of silence after it, so each loop is its own utterance.
+    assert.equal(spawnSync('sox', [wav, '-r', '8000', '-c', '1', '-t', 'ul', join(work, 'tone.ulaw'), 'pad', '0.3', '1.5']).status, 0, 'sox makes µ-law');
+    wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    wss.on('connection', (ws) => {
+      ws.on('message', (m) => frames.push(JSON.parse(m.toString()) as Record<string, unknown>));
+      ws.on('close', (code) => closes.push(code));
+    });
+    await new Promise<void>((r) => wss.once('listening', () => r()));
+    wsUrl = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/transcripts`;
+    hooks = await startReceiver();
+    node = await startNode({
+      yaml: `
+applications:
+  - name: scribe
+    apiKeys: ["${KEY}"]
+    callbackUrl: "${hooks.url}"
+    numbers:
+      - "${NUMBER}"
+`,
+    });
+  });
+  after(async () => {
+    await node?.stop();
+    await hooks?.close();
+    await new Promise((r) => wss?.close(r));
+  });
+
+  test('OpenAPI lists transcription, transcription/stop and transcription/update', async () => {
+    const doc = await (await fetch(`${node.http}/openapi.json`)).json() as { paths: Record<string, { post?: { requestBody?: { content: Record<string, { schema: { required?: string[]; properties: Record<string, unknown> } }> } } }> };
+    for (const p of ['transcription', 'transcription/stop', 'transcription/update']) {
+      assert.ok(doc.paths[`/v1/calls/{id}/${p}`]?.post, `POST /v1/calls/{id}/${p} in OpenAPI`);
+    }
+    const start = doc.paths['/v1/calls/{id}/transcription']!.post!.requestBody!.content['application/json']!.schema;
+    assert.deepEqual(start.required, ['url']);
+    assert.ok('locale' in start.properties && 'format' in start.properties && 'legId' in start.properties);
+    const update = doc.paths['/v1/calls/{id}/transcription/update']!.post!.requestBody!.content['application/json']!.schema;
+    assert.deepEqual(update.required, ['locale']);
+  });
+
+  test('answer → transcription to ws:// → start message then a final "i would …"; stop → closed 1000 and transcription.stopped; bad input refused', { timeout: 50_000 }, async () => {
+    const sipp = runSipp({
+      scenario: 'acs-uac-tone-wait-bye.xml', target: node.sip, service: NUMBER, args: ['-mp', String(await freeUdpPort())],
+      cwdFiles: { 'tone.ulaw': join(work, 'tone.ulaw') }, timeoutMs: 45_000,
+    });
+    const incoming = await event('call.incoming').catch(async (e: Error) => { throw new Error(`${e.message}\n${explain(await sipp)}`); });
+    const callId = incoming.callId!;
+    assert.equal((await api('POST', `/v1/calls/${callId}/answer`)).status, 202);
+    await event('call.answered', callId);
+
+    // Nothing runs yet: stop and update are refused as the call's state.
+    const early = await api('POST', `/v1/calls/${callId}/transcription/stop`);
+    assert.equal(early.status, 409, JSON.stringify(early.json));
+    assert.equal(early.json.error.code, 'CALL_INVALID_STATE');
+    assert.equal((await api('POST', `/v1/calls/${callId}/transcription/update`, { locale: 'en-US' })).status, 409);
+    // Not a WebSocket URL: a catalogued validation error naming the field, and nothing starts.
+    const bad = await api('POST', `/v1/calls/${callId}/transcription`, { url: 'http://127.0.0.1:9/nope' });
+    assert.equal(bad.status, 400, JSON.stringify(bad.json));
+    assert.equal(bad.json.error.code, 'VALIDATION_FAILED');
+    assert.match(JSON.stringify(bad.json.error.details), /url/);
+    const badLocale = await api('POST', `/v1/calls/${callId}/transcription`, { url: wsUrl, locale: 'not a locale' });
+    assert.equal(badLocale.status, 400);
+    assert.equal(badLocale.json.error.code, 'VALIDATION_FAILED');
+
+    const started = await api('POST', `/v1/calls/${callId}/transcription`, { url: wsUrl, operationContext: 'scribe-1' });
+    assert.equal(started.status, 202, JSON.stringify(started.json));
+    assert.equal(started.json.name, 'startTranscription');
+    const ev = await event('transcription.started', callId);
+    assert.equal(ev.data.locale, 'en-US');
+    assert.equal(ev.data.operationContext, 'scribe-1');
+    assert.equal(typeof ev.data.transcriptionId, 'string');
+    const again = await api('POST', `/v1/calls/${callId}/transcription`, { url: wsUrl });
+    assert.equal(again.status, 409, 'one transcription per call');
+
+    // The first message is the native framer's start; then transcripts. Wait for a final one
+    // holding the reliable words (the sentence loops every ~3.5 s).
+    const final = await until(() => frames.find((f) => f.type === 'transcript' && f.final === true && /\bi would\b/.test(String(f.text))), `a final transcript with "i would"; got ${JSON.stringify(frames.slice(0, 6))}`, 25_000);
+    console.log(`  final: ${JSON.stringify(final.text)} confidence ${String(final.confidence)} offset ${String(final.offsetMs)} ms duration ${String(final.durationMs)} ms`);
+    const first = frames[0]!;
+    assert.equal(first.type, 'start');
+    assert.equal(first.callId, callId);
+    assert.equal(first.content, 'transcription');
+    assert.equal(first.locale, 'en-US');
+    assert.ok(frames.slice(1).every((f) => f.type === 'transcript'), 'only transcripts after the start message');
+    assert.ok(Number(final.durationMs) > 500, 'over 0.5 s of speech');
+    assert.ok(Number(final.offsetMs) >= 0);
+    assert.ok(Array.isArray(final.words) && (final.words as unknown[]).length >= 2, 'per-word results');
+    assert.equal((final.participant as { kind?: string } | undefined)?.kind, 'phone', 'the caller is the speaker');
+
+    const stop = await api('POST', `/v1/calls/${callId}/transcription/stop`, {});
+    assert.equal(stop.status, 202, JSON.stringify(stop.json));
+    assert.equal(stop.json.name, 'stopTranscription');
+    const stopped = await event('transcription.stopped', callId);
+    assert.equal(stopped.data.reason, 'stopped');
+    assert.ok(Number(stopped.data.results) >= 1, `results ${String(stopped.data.results)}`);
+    await until(() => (closes.length > 0 ? true : undefined), 'the socket closing', 5000);
+    assert.deepEqual(closes, [1000], 'stop closes the socket normally, once');
+    assert.equal(events().filter((e) => e.type === 'transcription.stopped' && e.callId === callId).length, 1, 'one stopped event');
+
+    assert.equal((await api('POST', `/v1/calls/${callId}/hangup`, {})).status, 202);
+    const r = await sipp;
+    assert.equal(r.code, 0, explain(r));
+    await event('call.ended', callId);
+    assert.ok(!events().some((e) => e.type === 'transcription.failed'), 'no failure');
+  });
+});
