@@ -1,10 +1,12 @@
 // Event Grid delivery (vendor-apis.md A.5): IncomingCall and RecordingFileStatusUpdated as an
 // array of one Event Grid event POSTed to the application's subscription URL, after the
 // subscription validation handshake (Microsoft.EventGrid.SubscriptionValidationEvent →
-// {validationResponse: code}) — an endpoint that has not echoed the code gets no events
-// (EventGridPublisher). Partial: posted directly (3 tries, 1 s apart), not through the durable
-// outbox — a ringing call does not outlive a restart anyway; a recording's file notice is lost
-// if the node stops within those seconds (the recording itself stays listed in /v1/recordings).
+// {validationResponse: code}) — an endpoint that has not echoed the code gets no events.
+// A node delivers both through the durable outbox (event-grid-events.ts: 'acs-eventgrid'
+// format, event-grid-validation.ts: the handshake as a delivery gate, wired in
+// src/server/acs-wiring.ts). EventGridPublisher here is the direct path (3 tries, 1 s apart,
+// in memory) for a face mounted without the outbox; with `outboxed` it leaves those event
+// types to the outbox and posts nothing for them.
 import { randomUUID } from 'node:crypto';
 import type { Call } from '../../core/index.ts';
 import { serverCallIdOf } from './callback-events.ts';
@@ -72,6 +74,8 @@ export class EventGridPublisher {
     onProblem?: (url: string, problem: string) => void;
     /** Delivery tries per event; default 3. */
     tries?: number;
+    /** Event types the durable outbox delivers instead (publish() skips them); default none. */
+    outboxed?: ReadonlySet<string>;
   } = {}) {}
 
   status(url: string): EventGridStatus | undefined {
@@ -81,6 +85,12 @@ export class EventGridPublisher {
 
   /** Validates when needed, then posts; resolves with the HTTP status (0 = not sent or unreachable). */
   async publish(url: string, events: unknown[]): Promise<number> {
+    const outboxed = this.o.outboxed;
+    if (outboxed) {
+      events = events.filter((e) => !outboxed.has(String((e as { eventType?: unknown }).eventType)));
+      // 202: accepted — the outbox sends it (validated, retried, kept across restarts).
+      if (events.length === 0) return 202;
+    }
     const s = this.state.get(url) ?? { validated: false, withheld: 0 };
     this.state.set(url, s);
     if (!s.validated) {
