@@ -9,17 +9,22 @@
 //   webrtc user    → the registered bindings of a user with that name (any domain).
 // The endpoint is created first (its port goes in our SDP offer); the ring timeout is the
 // session's no-answer timer, which CANCELs (RFC 3261 §9.1).
+// Failures come back as a leg that ended, never as a call left dialing: a user of this node
+// (sip:user@<our host>, a WebRTC/ACS user) who is not registered → 'not-registered' (404) at
+// once (FailedChannel); a far end that never answers the INVITE → ended at the ring timeout, a
+// refused connection → 'unreachable' (OutboundSipChannel).
 //
 // It must never leave an endpoint behind: if the INVITE cannot be sent, the endpoint is closed.
 import { randomUUID } from 'node:crypto';
-import type { ChannelFactory, DialOptions, DialedLeg, Participant } from '../core/index.ts';
+import type { ChannelFactory, DialOptions, DialedLeg, HangupInfo, Participant } from '../core/index.ts';
 import type { Clock, Logger } from '../lib/index.ts';
 import type { MediaEngine } from '../media/index.ts';
 import type { Binding, Destination, OutgoingSession, UserAgent } from '../sip/index.ts';
 import { destinationForUri } from '../sip/index.ts';
 import { EngineMediaEndpoint } from './engine-media-endpoint.ts';
+import { FailedChannel } from './failed-channel.ts';
+import { OutboundSipChannel } from './outbound-sip-channel.ts';
 import { SdpMedia } from './sdp-media.ts';
-import { SipChannel } from './sip-channel.ts';
 
 /** One caller-ID rewrite of a trunk (the store's CallerIdRule, structurally). */
 export interface CallerIdRule {
@@ -162,6 +167,9 @@ export class SipChannelFactory implements ChannelFactory {
         const uri = target.uri.startsWith('sip') ? target.uri : `sip:${target.uri}`;
         const b = await this.registered(undefined, uri);
         const from = this.fromFor(opts.callerId);
+        // A user of this node can only be reached through its registration: sending the INVITE
+        // to ourselves (or to nobody on localhost:5060) would only wait for Timer B.
+        if (!b && this.isOurs(uri)) throw new DialError('NOT_REGISTERED', `${uri} is not registered`);
         if (!b) return { uri, to: `<${uri}>`, headers: extra, ...(from ? { from } : {}) };
         return this.toBinding(b, uri, extra, from);
       }
@@ -176,6 +184,20 @@ export class SipChannelFactory implements ChannelFactory {
     }
   }
 
+  /**
+   * Whether a SIP URI names a user of this node: its host is our public host or localhost (the
+   * ACS face maps 8:acs:<user> to sip:<user>@localhost) and it names no port or our own.
+   */
+  private isOurs(uri: string): boolean {
+    const m = /^sips?:(?:[^@]*@)?(\[[^\]]+\]|[^:;?>]+)(?::(\d+))?/i.exec(uri);
+    if (!m) return false;
+    const host = m[1]!.toLowerCase();
+    if (host !== this.o.publicHost.toLowerCase() && host !== 'localhost') return false;
+    if (m[2] === undefined) return true;
+    const ours = /:(\d+)(?:[;>]|$)/.exec(this.o.ua.contactFor({ protocol: 'UDP', address: '127.0.0.1', port: 5060 }))?.[1];
+    return ours !== undefined && ours === m[2];
+  }
+
   private toBinding(b: Binding, aor: string, extra: Array<[string, string]>, from: string | undefined): Plan {
     const path = (b as Binding & { path?: string[] }).path ?? [];
     const headers: Array<[string, string]> = [...path.map((p): [string, string] => ['route', p]), ...extra];
@@ -183,7 +205,13 @@ export class SipChannelFactory implements ChannelFactory {
   }
 
   async dial(target: Participant, opts: DialOptions): Promise<DialedLeg> {
-    const plan = await this.plan(target, opts);
+    let plan: Plan;
+    try {
+      plan = await this.plan(target, opts);
+    } catch (err) {
+      if (!(err instanceof DialError) || err.code !== 'NOT_REGISTERED') throw err;
+      return this.failedLeg(target, opts, { by: 'system', reason: 'not-registered', sipStatus: 404 });
+    }
     // Worker affinity: a leg of an existing call must share its first leg's media worker to be
     // bridged or mixed with it (the engine does not relay audio between workers).
     const near = opts.near instanceof EngineMediaEndpoint && !opts.near.closed ? opts.near.handle : undefined;
@@ -199,7 +227,7 @@ export class SipChannelFactory implements ChannelFactory {
       });
       this.o.adopt?.(session);
       const logger = this.o.logger.child({ callId: session.callId });
-      const channel = new SipChannel(session, 'outbound', {
+      const channel = new OutboundSipChannel(session, {
         id: session.callId || randomUUID(), remote: target,
         local: opts.callerId ?? { kind: 'sip', uri: `sip:switchboard@${this.o.publicHost}` },
         media: sdp, clock: this.o.clock, logger,
@@ -210,5 +238,16 @@ export class SipChannelFactory implements ChannelFactory {
       await handle.close();
       throw err;
     }
+  }
+
+  /** A leg that ends on its own with `info` (see FailedChannel); its endpoint is closed with the leg. */
+  private async failedLeg(target: Participant, opts: DialOptions, info: HangupInfo): Promise<DialedLeg> {
+    const near = opts.near instanceof EngineMediaEndpoint && !opts.near.closed ? opts.near.handle : undefined;
+    const handle = await this.o.media.createEndpoint({ codec: { name: 'PCMU', clockRate: 8000, payloadType: 0 }, ...(near ? { near } : {}) });
+    const id = randomUUID();
+    const logger = this.o.logger.child({ channel: id });
+    logger.info({ reason: info.reason }, 'outbound leg not attempted');
+    const channel = new FailedChannel(id, target, opts.callerId ?? { kind: 'sip', uri: `sip:switchboard@${this.o.publicHost}` }, info);
+    return { channel, media: new EngineMediaEndpoint(handle, { clock: this.o.clock, logger, scratchDir: this.o.scratchDir }) };
   }
 }
