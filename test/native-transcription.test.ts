@@ -6,7 +6,9 @@
 // A WebSocket server in the test receives the native framer's first message ({type:'start',
 // content:'transcription', locale:'en-US'}), then transcript messages; one of them is final and
 // holds what the local engine reliably hears of the sentence ("i would", measured in
-// src/speech/asr/pocketsphinx-transcriber.test.ts). Then POST …/transcription/stop closes the
+// src/speech/asr/pocketsphinx-transcriber.test.ts). …/transcription/update {locale:'en-US'} →
+// transcription.updated; {locale:'de-DE'} (no model) → the operation fails 400 and transcription
+// goes on. Then POST …/transcription/stop closes the
 // socket normally and transcription.stopped {reason:'stopped', results ≥ 1} arrives as a webhook.
 // Bad input: a non-WebSocket url → 400 VALIDATION_FAILED (nothing starts); a second start while one
 // runs, a stop or an update with nothing running → 409 CALL_INVALID_STATE. The OpenAPI document
@@ -61,6 +63,15 @@ describe('native API: live transcription of a SIPp caller to the app\'s WebSocke
     });
     const text = await res.text();
     return { status: res.status, json: text ? JSON.parse(text) : undefined };
+  };
+  /** GET /v1/operations/{id} until it is no longer running (≤ 5 s). */
+  const settled = async (opId: string): Promise<any> => {
+    for (let i = 0; i < 100; i++) {
+      const o = await api('GET', `/v1/operations/${opId}`);
+      if (o.json.state !== 'running') return o.json;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`operation ${opId} still running`);
   };
 
   before(async () => {
@@ -154,6 +165,18 @@ applications:
     assert.ok(Number(final.offsetMs) >= 0);
     assert.ok(Array.isArray(final.words) && (final.words as unknown[]).length >= 2, 'per-word results');
     assert.equal((final.participant as { kind?: string } | undefined)?.kind, 'phone', 'the caller is the speaker');
+
+    // updateTranscription: the same locale restarts the engine (transcription.updated); one the
+    // local engine does not have fails the operation with 400 and keeps the running transcription.
+    const upd = await api('POST', `/v1/calls/${callId}/transcription/update`, { locale: 'en-US' });
+    assert.equal(upd.status, 202, JSON.stringify(upd.json));
+    assert.equal(upd.json.name, 'updateTranscription');
+    assert.equal((await event('transcription.updated', callId)).data.locale, 'en-US');
+    const refused = await api('POST', `/v1/calls/${callId}/transcription/update`, { locale: 'de-DE' });
+    assert.equal(refused.status, 202);
+    const op = await settled(refused.json.id as string);
+    assert.equal(op.state, 'failed', JSON.stringify(op));
+    assert.equal(op.result.code, 400);
 
     const stop = await api('POST', `/v1/calls/${callId}/transcription/stop`, {});
     assert.equal(stop.status, 202, JSON.stringify(stop.json));
