@@ -76,9 +76,12 @@ export class EngineMixer implements Mixer {
 export class EngineMixerFactory implements MixerFactory {
   constructor(private readonly engine: MediaEngine) {}
 
-  /** A conference in `near`'s media worker. */
-  async create(near: MediaEndpoint): Promise<Mixer> {
-    const conf = await this.engine.createConference({ near: engineEndpoint(near).handle, rate: MIX_RATE });
+  /**
+   * A conference in `near`'s media worker; without `near`, in the least-loaded worker (a
+   * conference opened before any leg; its legs must then be created near it).
+   */
+  async create(near?: MediaEndpoint): Promise<Mixer> {
+    const conf = await this.engine.createConference({ ...(near ? { near: engineEndpoint(near).handle } : {}), rate: MIX_RATE });
     return new EngineMixer(conf);
   }
 }

@@ -34,6 +34,8 @@ import { CallLimiter } from './call-limiter.ts';
 import { CallError } from './call-error.ts';
 import { CallJournal } from './call-journal.ts';
 import { isUnanswered } from './call-state.ts';
+import { DEFAULT_CONFERENCE_IDLE_MS, watchConferenceIdle } from './conference-idle.ts';
+import { ConferenceRegistry } from './conference-registry.ts';
 import { Leg } from './leg.ts';
 
 export interface CallServiceOptions {
@@ -64,7 +66,23 @@ export interface CallServiceOptions {
   unansweredReject?: RejectReason;
   /** Send 180 Ringing as soon as a call comes in; default true. */
   autoRing?: boolean;
+  /** End a conference (openConference) after this long without a live leg; default 600000 ms (10 min). */
+  conferenceIdleTimeoutMs?: number;
 }
+
+/** What openConference takes (docs/calls.md "Conferences"). */
+export interface OpenConferenceOptions {
+  /** Names the conference within the application (1–256 printable characters), e.g. 'group:<id>'. */
+  locator: string;
+  /** Where its events go; default the application's callback URL. Used only when it is created. */
+  callbackUrl?: string;
+  /** Its delivery format (a face's formatter name); default 'native'. Used only when it is created. */
+  callbackFormat?: string;
+  /** Idle timeout of this conference (1000..86400000 ms); default the service's conferenceIdleTimeoutMs. */
+  idleTimeoutMs?: number;
+}
+
+const MAX_LOCATOR = 256;
 
 export interface IncomingInfo {
   applicationId: string;
@@ -112,6 +130,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   /** Calls the webhook fallback was applied to (once per call). */
   private readonly fellBack = new Set<string>();
   private readonly limiter: CallLimiter;
+  private readonly conferences = new ConferenceRegistry();
   private detachHealth?: () => void;
   private health?: WebhookHealthSignal;
   private readonly store: Store;
@@ -190,12 +209,13 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   }
 
   /** Synchronous on purpose: admission (CallLimiter) and live.set must happen in one tick. */
-  private newCall(app: ApplicationRecord, direction: 'inbound' | 'outbound', from: Participant, to: Participant, callbackUrl: string | null, format?: string): Call {
+  private newCall(app: ApplicationRecord, direction: 'inbound' | 'outbound', from: Participant, to: Participant, callbackUrl: string | null, format?: string, conference?: { locator: string }): Call {
     const id = randomUUID();
     const journal = new CallJournal(this.store, this.logger, () => callbackUrl ?? app.callbackUrl, format);
     const call = new Call({
       id, applicationId: app.id, direction, from, to, callbackUrl, journal, clock: this.clock, logger: this.logger, buildCdrs,
       ...(this.opts.mixerFactory ? { mixerFactory: this.opts.mixerFactory } : {}),
+      ...(conference ? { conference } : {}),
     });
     this.policies.set(id, { prefixes: app.limits.allowedDestinationPrefixes, handling: this.handlingOf(app) });
     this.live.set(id, call);
@@ -320,15 +340,20 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       this.assertDestination(this.policies.get(c.id)?.prefixes ?? [], target);
       const f = this.opts.channelFactory;
       if (!f) throw new CallError('NOT_CONFIGURED', 'no channel factory is configured for outbound legs');
-      // Every leg of a call lives in the media worker of its first leg: bridges and mixers only
-      // join endpoints of one worker.
-      const near = [...c.legs.values()].find((l) => !l.media.closed)?.media;
-      const { channel, media } = await f.dial(target, {
-        ...(o.callerId ? { callerId: o.callerId } : {}), ...(o.ringTimeoutMs ? { ringTimeoutMs: o.ringTimeoutMs } : {}), ...(near ? { near } : {}),
-      });
-      const leg = new Leg(randomUUID(), c.id, target, o.role, 'outbound', channel, media, this.clock.now());
-      await c.addLeg(leg);
-      return leg;
+      const place = async (): Promise<Leg> => {
+        // Every leg of a call lives in the media worker of its first leg: bridges and mixers only
+        // join endpoints of one worker.
+        const near = [...c.legs.values()].find((l) => !l.media.closed)?.media;
+        const { channel, media } = await f.dial(target, {
+          ...(o.callerId ? { callerId: o.callerId } : {}), ...(o.ringTimeoutMs ? { ringTimeoutMs: o.ringTimeoutMs } : {}), ...(near ? { near } : {}),
+        });
+        const leg = new Leg(randomUUID(), c.id, target, o.role, 'outbound', channel, media, this.clock.now());
+        await c.addLeg(leg);
+        return leg;
+      };
+      // A conference's first legs have nobody to be placed near: dial them one after another.
+      const placed = [...c.legs.values()].some((l) => !l.media.closed);
+      return c.conference && !placed ? this.conferences.firstDial(c.id, place) : place();
     };
     return {
       clock: this.clock, newId: randomUUID, recordingsDir: this.opts.recordingsDir, dialLeg,
@@ -400,6 +425,55 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     return { call, operation };
   }
 
+  /**
+   * Find-or-create the conference `locator` of the principal's application: a call with no
+   * first leg (direction 'outbound', from = to = the application), established at once, whose
+   * parties are added with addParticipant (docs/calls.md "Conferences"). A new one journals
+   * call.created {from, to, conference: {locator}} with its row, then call.answered {conference}
+   * with the state change to established (faces report it connected, e.g. ACS CallConnected).
+   * It stays open while nobody is in it, until hung up or idle for idleTimeoutMs; its CDR is
+   * written when it ends like any call's. `created` says whether this call made it.
+   */
+  async openConference(principal: Principal, o: OpenConferenceOptions): Promise<{ call: Call; created: boolean }> {
+    this.assertOpen();
+    if (principal.kind !== 'application') throw new CallError('VALIDATION_FAILED', 'a conference belongs to an application: use its key', [{ path: '', message: 'needs an application principal' }]);
+    const issues: { path: string; message: string }[] = [];
+    const locator: unknown = o.locator;
+    if (typeof locator !== 'string' || locator.length === 0 || locator.length > MAX_LOCATOR || /[\u0000-\u001f\u007f]/.test(locator)) {
+      issues.push({ path: '/locator', message: `must be 1-${MAX_LOCATOR} printable characters` });
+    }
+    if (o.callbackUrl !== undefined && !isHttpUrl(o.callbackUrl)) issues.push({ path: '/callbackUrl', message: 'must be an http(s) URL' });
+    const idleMs = o.idleTimeoutMs ?? this.opts.conferenceIdleTimeoutMs ?? DEFAULT_CONFERENCE_IDLE_MS;
+    if (!Number.isInteger(idleMs) || idleMs < 1000 || idleMs > 86_400_000) issues.push({ path: '/idleTimeoutMs', message: 'must be an integer from 1000 to 86400000' });
+    if (issues.length > 0) throw new CallError('VALIDATION_FAILED', issues.map((i) => `${i.path} ${i.message}`).join('; '), issues);
+    const appId = principal.applicationId;
+    return this.conferences.open(appId, o.locator, async () => {
+      const app = await this.loadApp(appId);
+      this.assertOpen();
+      const admission = this.limiter.admit(app.id, this.liveCountOf(app.id), app.limits);
+      if (!admission.ok) {
+        throw admission.limit === 'concurrent'
+          ? new CallError('CALL_LIMIT_EXCEEDED', `application ${app.id} already has ${app.limits.maxConcurrentCalls} calls up (maxConcurrentCalls)`)
+          : new CallError('RATE_LIMITED', `application ${app.id} may start ${app.limits.callsPerSecond} calls per second (callsPerSecond)`);
+      }
+      const me: Participant = { kind: 'application', applicationId: app.id };
+      const conference = { locator: o.locator };
+      const call = this.newCall(app, 'outbound', me, me, o.callbackUrl ?? null, o.callbackFormat, conference);
+      const row = call.record();
+      await call.journal.record({
+        write: async (tx) => { await tx.calls.calls.insert(row); },
+        events: [call.event('call.created', { from: me, to: me, conference })],
+      }).catch((err: unknown) => {
+        this.forget(call.id);
+        throw err;
+      });
+      await call.transition('established', 'call.answered', { conference });
+      watchConferenceIdle(call, this.clock, idleMs);
+      this.logger.info({ callId: call.id, applicationId: app.id, locator: o.locator }, 'conference opened');
+      return call;
+    });
+  }
+
   /** A live call object (for adapters and tests), if visible. */
   getLive(who: Principal, callId: string): Call | undefined {
     try {
@@ -439,6 +513,15 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     await Promise.allSettled([...this.live.values()].map((c) => c.close()));
     this.live.clear();
     this.emit('closed');
+  }
+}
+
+function isHttpUrl(u: string): boolean {
+  try {
+    const p = new URL(u).protocol;
+    return p === 'http:' || p === 'https:';
+  } catch {
+    return false;
   }
 }
 

@@ -44,6 +44,8 @@ export interface CallEvents {
   /** A digit from any leg. */
   dtmf: [{ legId: string; digit: string; source: string }];
   utterance: [{ legId: string; rate: number; samples: Int16Array }];
+  /** A leg was added or ended (conferences watch this for their idle timeout). */
+  legs: [];
   ended: [HangupInfo];
   closed: [];
 }
@@ -65,6 +67,12 @@ export interface CallInit {
   endWaitMs?: number;
   /** For conferences (addParticipant); default none (a third party cannot be mixed: NOT_CONFIGURED). */
   mixerFactory?: MixerFactory;
+  /**
+   * Set for a conference opened without a first leg (CallService.openConference,
+   * ./conference-registry.ts); default none: an ordinary call. A conference does not end when
+   * its last party leaves — only on hangup or its idle timeout.
+   */
+  conference?: { locator: string };
 }
 
 /** One entry of participants.updated. */
@@ -83,6 +91,8 @@ export class Call extends EventEmitter<CallEvents> {
   readonly from: Participant;
   readonly to: Participant;
   readonly callbackUrl: string | null;
+  /** The conference this call is (CallInit.conference); undefined for an ordinary call. */
+  readonly conference?: { readonly locator: string };
   readonly journal: CallJournal;
   readonly legs = new Map<string, Leg>();
   readonly times: { createdAt: number; ringingAt?: number; answeredAt?: number; endedAt?: number };
@@ -118,6 +128,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.from = init.from;
     this.to = init.to;
     this.callbackUrl = init.callbackUrl;
+    if (init.conference) this.conference = { locator: init.conference.locator };
     this.journal = init.journal;
     this.clock = init.clock;
     this.logger = init.logger;
@@ -217,6 +228,7 @@ export class Call extends EventEmitter<CallEvents> {
     leg.on('ended', (info) => this.onLegEnded(leg, info));
     leg.on('dtmf', (d) => this.onDtmf(leg, d.digit, d.source));
     leg.on('utterance', (u) => this.emit('utterance', { legId: leg.id, ...u }));
+    this.emit('legs');
     const now = this.clock.now();
     return this.journal.record({
       write: async (tx) => {
@@ -300,12 +312,14 @@ export class Call extends EventEmitter<CallEvents> {
     // The last answered party left: only ringing invitations remain, and nobody would be there
     // to greet them — the call is over (their INVITEs are cancelled as it ends).
     const lastParty = this._state === 'established' && leg.times.answeredAt !== undefined && !live.some((l) => l.state === 'answered');
-    if (live.length === 0 || lastParty || (leg === this.primaryLeg && isUnanswered(this._state))) {
+    // A conference outlives its parties: it ends on hangup or its idle timeout (emitted below).
+    if (!this.conference && (live.length === 0 || lastParty || (leg === this.primaryLeg && isUnanswered(this._state)))) {
       void this.end(this.expectedEnd ? { ...this.expectedEnd, ...(info.sipStatus !== undefined ? { sipStatus: info.sipStatus } : {}) } : info);
       return;
     }
     this.journal.record({ events: [this.event('participant.removed', { legId: leg.id, participant: leg.participant, reason: info.reason, by: info.by })] }).catch(() => {});
     if (this.rosterPublished && leg.times.answeredAt !== undefined) void this.publishParticipants().catch(() => {});
+    this.emit('legs');
   }
 
   private onDtmf(leg: Leg, digit: string, source: string): void {

@@ -1,5 +1,7 @@
 // The call model: calls, legs, their state machines, the CallService faces use, and errors.
-export { CallService, type CallServiceOptions, type CallServiceEvents, type IncomingInfo, type ExecuteOptions, type CallView, type WebhookHealthSignal } from './call-service.ts';
+export { CallService, type CallServiceOptions, type CallServiceEvents, type IncomingInfo, type ExecuteOptions, type CallView, type WebhookHealthSignal, type OpenConferenceOptions } from './call-service.ts';
+export { ConferenceRegistry } from './conference-registry.ts';
+export { watchConferenceIdle, DEFAULT_CONFERENCE_IDLE_MS } from './conference-idle.ts';
 export { CallLimiter, type Admission } from './call-limiter.ts';
 export { resolveCallHandling, UNANSWERED_STATUSES, LIMIT_STATUSES, type ResolvedCallHandling } from './call-handling.ts';
 export { Call, type CallEvents, type CallInit, type TtsUsage, type RunningOperation, type ParticipantView } from './call.ts';

@@ -1,7 +1,8 @@
 // removeParticipant: hangs one leg up (BYE, or CANCEL while it rings; reason 'removed', by
 // local). The call goes on while at least one other leg is live and answered — in a conference
 // the mixer simply loses a member (CallMix rearranges on the hangup). Removing the last
-// answered party ends the call (call.ended, reason 'removed'). Events:
+// answered party ends the call (call.ended, reason 'removed'), except in a conference
+// (CallService.openConference), which stays open until hangup or its idle timeout. Events:
 // removeParticipant.completed {participant, legId}; participants.updated follows the hangup.
 import type { Call } from '../calls/call.ts';
 import { CallError } from '../calls/call-error.ts';
@@ -44,8 +45,9 @@ export const removeParticipant: OperationDefinition<LegParams> = {
     // From now on the roster is reported: the hangup below publishes participants.updated.
     call.trackParticipants();
     await leg.channel.hangup('removed');
-    if (others.length === 0 && call.state !== 'ending' && call.state !== 'ended') {
-      // Nobody left to talk to (a ringing invitation is not a party): the call is over.
+    if (others.length === 0 && !call.conference && call.state !== 'ending' && call.state !== 'ended') {
+      // Nobody left to talk to (a ringing invitation is not a party): the call is over. A
+      // conference (openConference) stays open for its idle timeout instead.
       void call.end({ by: 'local', reason: 'removed' });
     }
     return success({ participant: leg.participant });

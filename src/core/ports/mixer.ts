@@ -31,6 +31,9 @@ export interface Mixer {
 }
 
 export interface MixerFactory {
-  /** `near`: an endpoint the mixer must live beside (same media worker). */
-  create(near: MediaEndpoint): Promise<Mixer>;
+  /**
+   * `near`: an endpoint the mixer must live beside (same media worker); default (none) the
+   * implementation's choice — then members must be created beside the mixer instead.
+   */
+  create(near?: MediaEndpoint): Promise<Mixer>;
 }
