@@ -1,36 +1,57 @@
 // Wires the ACS Call Automation face (src/faces/acs) into a node: its routes on the node's
 // HTTP port (mounted before listening, reaching tenancy and the CallService through getters
-// that answer 503 until they exist), IncomingCall to each application's Event Grid URL when
-// a call comes in, and the 'acs' delivery format (CloudEvents + Bearer JWT) for the events
-// service. One JWT key pair and one incomingCallContext secret per process.
+// that answer 503 until they exist), the 'acs' delivery format (CloudEvents + Bearer JWT) for
+// the events service, and Event Grid notifications through the durable outbox: for an
+// application with an Event Grid URL, IncomingCall follows each committed call.incoming and
+// RecordingFileStatusUpdated follows each recording that became final (any recording of the
+// call, however it was started) — appended as events of the 'acs-eventgrid' format, held back
+// by the validation handshake gate until the URL echoed a code, retried with backoff,
+// dead-lettered after the usual limits and kept across restarts (docs/faces/acs.md "Event
+// Grid"). One JWT key pair, one incomingCallContext secret and one set of validated URLs per
+// process (a restart validates again).
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { CallService, Tenancy } from '../core/index.ts';
-import { acsFormatter, acsStreamFramer, ACS_FORMAT, CallbackJwtSigner, EventGridPublisher, IncomingCallContexts, incomingCallEvent, registerAcsFace } from '../faces/acs/index.ts';
-import type { DeliveryFormatter, DeliveryHeaders, StreamFramer } from '../events/index.ts';
+import {
+  acsFormatter, acsStreamFramer, ACS_FORMAT, CallbackJwtSigner, EventGridPublisher, EventGridValidations, EVENT_GRID_FORMAT,
+  eventGridFormatter, eventGridHeaders, IncomingCallContexts, incomingCallNotice, isRecordingFinal, recordingFileNotice, registerAcsFace,
+} from '../faces/acs/index.ts';
+import { DerivedEventPublisher, type DeliveryFormatter, type DeliveryGate, type DeliveryHeaders, type DerivedEvent, type StreamFramer } from '../events/index.ts';
 import type { Clock, Logger } from '../lib/index.ts';
+import type { Store, StoredEvent } from '../store/index.ts';
 import { nodeStoreOf, onCallService, recordingsSource } from './native-api-wiring.ts';
 
 const signer = new CallbackJwtSigner();
 const contexts = new IncomingCallContexts();
+/** Where handshake failures are logged: the last mounted face's logger. */
+let problemLogger: Logger | undefined;
+// Event Grid endpoints must answer the validation handshake before they get events; one that
+// does not is logged on each held-back attempt (docs/faces/acs.md).
+const validations = new EventGridValidations({ onProblem: (url, problem) => problemLogger?.warn({ url, problem }, 'Event Grid endpoint gets no events yet') });
+/** Event types the outbox delivers: the face's direct publisher leaves them alone. */
+const OUTBOXED = new Set(['Microsoft.Communication.IncomingCall', 'Microsoft.Communication.RecordingFileStatusUpdated']);
+/** How far back the start-up sweep looks for final recordings without a file notice: 1 h. */
+const SWEEP_WINDOW_MS = 3_600_000;
 
 export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | undefined, logger?: Logger, clock?: Clock): void {
   let calls: CallService | undefined;
-  // Event Grid endpoints must answer the validation handshake before they get events; one that
-  // does not is logged on each withheld event (docs/faces/acs.md).
-  const eventGrid = new EventGridPublisher({ onProblem: (url, problem) => logger?.warn({ url, problem }, 'Event Grid endpoint gets no events') });
+  let notices: DerivedEventPublisher | undefined;
+  problemLogger = logger;
+  const eventGrid = new EventGridPublisher({ outboxed: OUTBOXED, onProblem: (url, problem) => logger?.warn({ url, problem }, 'Event Grid endpoint gets no events') });
   onCallService(http, (c) => {
     calls = c;
-    c.on('incoming', (call) => {
-      const t = tenancy();
-      if (!t) return;
-      void t.acs.incomingCallUrl(call.applicationId).then(async (url) => {
-        if (!url) return;
-        const status = await eventGrid.publish(url, incomingCallEvent(call, contexts.issue(call.id, call.applicationId)));
-        if (status < 200 || status >= 300) logger?.warn({ callId: call.id, status }, 'IncomingCall not accepted by the Event Grid endpoint');
-      }).catch((err: unknown) => logger?.warn({ err: String(err) }, 'IncomingCall not delivered'));
-    });
+    const t = tenancy();
+    const store = t ? nodeStoreOf(t) : undefined;
+    if (!t || !store) {
+      logger?.error('no store behind the tenancy: Event Grid notifications (IncomingCall, RecordingFileStatusUpdated) are not sent');
+      return;
+    }
+    notices = eventGridNotices(store, t, logger, clock);
+    void notices.start().catch((err: unknown) => logger?.error({ err }, 'Event Grid notifications: start failed'));
   });
+  // Stops following commits before the process lets go of the store; what was not appended
+  // yet is found by the sweep at the next start (recordings) or dies with its call (IncomingCall).
+  http.addHook('onClose', async () => { await notices?.stop(); });
   registerAcsFace(http, {
     tenancy, calls: () => calls, contexts, signer, ...(clock ? { clock } : {}),
     idempotency: () => { const t = tenancy(); return t ? nodeStoreOf(t)?.idempotency : undefined; },
@@ -39,13 +60,70 @@ export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | und
   });
 }
 
+/**
+ * Appends the Event Grid notifications of applications with an Event Grid URL: IncomingCall
+ * after call.incoming, RecordingFileStatusUpdated after any event that carries a recordingId
+ * whose row is final (recording.stateChanged stopped/failed, recordResponse's completion …).
+ * Its sweep finds recordings that became final within the last hour without a notice (the node
+ * died between the two commits). IncomingCall has no sweep: a ringing call does not outlive a
+ * restart (call recovery ends it), so there is nobody left to answer.
+ */
+export function eventGridNotices(store: Store, t: Tenancy, logger?: Logger, clock?: Clock): DerivedEventPublisher {
+  const target = async (applicationId: string): Promise<{ url: string; format: string } | undefined> => {
+    const url = await t.acs.incomingCallUrl(applicationId);
+    return url ? { url, format: EVENT_GRID_FORMAT } : undefined;
+  };
+  const forRecording = async (recordingId: string): Promise<DerivedEvent | undefined> => {
+    const row = await store.calls.recordings.get(recordingId);
+    const event = row && recordingFileNotice(row);
+    const to = event && (await target(event.applicationId));
+    return event && to ? { event, target: to } : undefined;
+  };
+  return new DerivedEventPublisher({
+    outbox: store.outbox,
+    ...(logger ? { logger } : {}),
+    async derive(e: StoredEvent) {
+      if (e.type === 'call.incoming') {
+        const event = incomingCallNotice(e);
+        const to = event && (await target(e.applicationId));
+        return event && to ? { event, target: to } : undefined;
+      }
+      const recordingId = (e.data as { recordingId?: unknown }).recordingId;
+      if (typeof recordingId !== 'string' || e.type.startsWith('acs.eventGrid.')) return undefined;
+      // recording.stateChanged active/paused and other mid-recording events: the row is not final.
+      if (e.type === 'recording.stateChanged' && !isRecordingFinal(e)) return undefined;
+      return forRecording(recordingId);
+    },
+    async sweep() {
+      const now = (clock ?? { now: Date.now }).now();
+      const out: DerivedEvent[] = [];
+      // Pages are by start time; a recording that ended within the window started at most a day before it.
+      for (let afterId: string | undefined; ;) {
+        const page = await store.calls.recordings.list({ since: now - SWEEP_WINDOW_MS - 86_400_000, limit: 1000, ...(afterId ? { afterId } : {}) });
+        for (const r of page) {
+          if (r.updatedAt < now - SWEEP_WINDOW_MS) continue;
+          const d = await forRecording(r.id);
+          if (d) out.push(d);
+        }
+        if (page.length < 1000) break;
+        afterId = page[page.length - 1].id;
+      }
+      return out;
+    },
+  });
+}
+
 /** The 'acs' delivery formatter and its per-POST Bearer JWT (issuer = this node's base URL). */
-export function acsDelivery(http: FastifyInstance | undefined, publicHost: string): { formatters: Record<string, DeliveryFormatter>; formatHeaders: Record<string, DeliveryHeaders> } {
+export function acsDelivery(http: FastifyInstance | undefined, publicHost: string): {
+  formatters: Record<string, DeliveryFormatter>; formatHeaders: Record<string, DeliveryHeaders>; gates: Record<string, DeliveryGate>;
+} {
   const scheme = http?.initialConfig.https ? 'https' : 'http';
   const issuer = (): string => `${scheme}://${publicHost}:${(http?.server.address() as AddressInfo | null)?.port ?? 0}`;
   return {
-    formatters: { [ACS_FORMAT]: acsFormatter },
-    formatHeaders: { [ACS_FORMAT]: (e) => ({ authorization: `Bearer ${signer.sign(issuer(), e.applicationId)}` }) },
+    // 'acs-eventgrid': IncomingCall / RecordingFileStatusUpdated; file URLs on this node's public base.
+    formatters: { [ACS_FORMAT]: acsFormatter, [EVENT_GRID_FORMAT]: eventGridFormatter({ contexts, base: issuer }) },
+    formatHeaders: { [ACS_FORMAT]: (e) => ({ authorization: `Bearer ${signer.sign(issuer(), e.applicationId)}` }), [EVENT_GRID_FORMAT]: eventGridHeaders },
+    gates: { [EVENT_GRID_FORMAT]: validations.gate },
   };
 }
 
