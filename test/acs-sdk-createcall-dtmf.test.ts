@@ -4,7 +4,9 @@
 // socket, so the test hears what Switchboard sends: the bot calls sendDtmfTones(one, two,
 // pound) and the test decodes the RFC 4733 telephone-events (RFC 4733 §2.3) from the packets —
 // the digits must be exactly 1 2 #. SendDtmfTonesCompleted, CallConnected and CallDisconnected
-// arrive as signed callbacks parsed by the SDK; the carrier saw the requested caller ID.
+// arrive as signed callbacks parsed by the SDK; the carrier saw the requested caller ID. On the
+// way, connectCall with the call's serverCallLocator moves its callbacks to a second URL
+// (groupCallLocator → 501 NotSupported, an unknown serverCallId → 404).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
@@ -44,7 +46,7 @@ describe('ACS face: createCall through a trunk and sendDtmfTones, SDK only', { s
   after(async () => { await bot?.stop(); });
 
   for (const v of SDKS) {
-    test(`${v}: createCall → CallConnected → sendDtmfTones 1 2 # heard as RFC 4733 → hangUp`, { timeout: 40_000 }, async (t) => {
+    test(`${v}: createCall → CallConnected → connectCall (serverCallLocator) → sendDtmfTones 1 2 # heard as RFC 4733 → hangUp`, { timeout: 40_000 }, async (t) => {
       const sdk = loadSdk(v);
       const callbacks = await startReceiver();
       t.after(() => callbacks.close());
@@ -65,8 +67,18 @@ describe('ACS face: createCall through a trunk and sendDtmfTones, SDK only', { s
       const conn = bot.client(sdk).getCallConnection(callId);
       const props = await conn.getCallConnectionProperties();
       assert.equal(props.callConnectionState, 'connected');
+
+      // connectCall by serverCallLocator takes the call over: later callbacks go to the new URL.
+      const moved = await startReceiver();
+      t.after(() => moved.close());
+      const connected2 = await bot.client(sdk).connectCall({ kind: 'serverCallLocator', id: props.serverCallId! }, `${moved.url}?connected=${v}`);
+      assert.equal(connected2.callConnectionProperties.callConnectionId, callId);
+      assert.equal(connected2.callConnectionProperties.callConnectionState, 'connected');
+      const refused = (p: Promise<unknown>) => p.then(() => undefined, (e: { statusCode?: number; code?: string }) => [e.statusCode, e.code]);
+      assert.deepEqual(await refused(bot.client(sdk).connectCall({ kind: 'groupCallLocator', id: 'a-group' }, moved.url)), [501, 'NotSupported']);
+      assert.deepEqual(await refused(bot.client(sdk).connectCall({ kind: 'serverCallLocator', id: Buffer.from('sb:no-such-call').toString('base64') }, moved.url)), [404, 'NotFound']);
       await conn.getCallMedia().sendDtmfTones(['one', 'two', 'pound'] as never, { phoneNumber: DIALED }, { operationContext: 'digits' });
-      const sent = await waitForCallback(callbacks, sdk, 'SendDtmfTonesCompleted');
+      const sent = await waitForCallback(moved, sdk, 'SendDtmfTonesCompleted');
       assert.equal(sent.operationContext, 'digits');
       assert.equal(sent.resultInformation?.code, 200);
       // The end packets of '#' are sent ×3 (RFC 4733 §2.5.1.4); give the last ones a moment.
@@ -74,13 +86,13 @@ describe('ACS face: createCall through a trunk and sendDtmfTones, SDK only', { s
       assert.equal(telephoneEvents(packets, 101), '12#', `decoded from ${packets.length} RTP packets`);
 
       await conn.hangUp(true);
-      await waitForCallback(callbacks, sdk, 'CallDisconnected');
+      await waitForCallback(moved, sdk, 'CallDisconnected');
       const res = await uas;
       assert.equal(res.code, 0, explain(res));
       assert.match(res.messages, new RegExp(`INVITE sip:\\${DIALED}@127\\.0\\.0\\.1:${trunkPort}`), 'dialed through the trunk');
       assert.match(res.messages, new RegExp(`From: <sip:\\${CALLER_ID}@`), 'the caller ID the bot asked for');
-      const kinds = await checkCallbacks(bot, callbacks, sdk, callId);
-      assert.deepEqual(kinds, ['CallConnected', 'SendDtmfTonesCompleted', 'CallDisconnected']);
+      assert.deepEqual(await checkCallbacks(bot, callbacks, sdk, callId), ['CallConnected']);
+      assert.deepEqual(await checkCallbacks(bot, moved, sdk, callId), ['SendDtmfTonesCompleted', 'CallDisconnected']);
     });
   }
 });
