@@ -11,6 +11,7 @@ import { registerAcsKeyRoutes } from './acs-keys-routes.ts';
 import { registerApplicationRoutes } from './applications-routes.ts';
 import { registerCallRoutes } from './calls-routes.ts';
 import { registerCdrRoutes } from './cdrs-routes.ts';
+import { registerConferenceRoutes } from './conferences-routes.ts';
 import { lazy, lazyIdempotencyStore, lazyTenancy, type NativeApiContext } from './context.ts';
 import { registerEventRoutes } from './events-routes.ts';
 import { registerOperationRoutes } from './operations-routes.ts';
@@ -78,6 +79,7 @@ export function registerNativeApi(app: FastifyInstance, opts: NativeApiOptions):
       schemas: { item: sipUserSchema, create: sipUserCreateBody, update: sipUserUpdateBody },
     });
     registerCallRoutes(api, ctx);
+    registerConferenceRoutes(api, ctx);
     registerOperationRoutes(api, ctx);
     registerRecordingRoutes(api, ctx);
     registerCdrRoutes(api, ctx);
