@@ -235,8 +235,9 @@ applications:
     });
 
     // Key 5 while the "Press five" prompt plays (recognize is running by then).
-    await app.waitFor((e) => e.type === 'play.started' || e.type === 'call.answered', 'call.answered');
-    await new Promise((r) => setTimeout(r, 1200));
+    await app.waitFor((e) => e.type === 'call.answered', 'call.answered');
+    for (let i = 0; i < 200 && !app.actions.includes('recognize 202'); i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 500));
     const reply = await baresipCommand(ctrl, 'sndcode', '5');
     assert.match(reply, /"ok"\s*:\s*true/, `baresip sndcode reply: ${reply}`);
 
