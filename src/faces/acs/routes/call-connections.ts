@@ -1,5 +1,6 @@
 // ACS call connection routes (vendor-apis.md A.1): create, answer / redirect / reject (by
-// incomingCallContext), connect (serverCallLocator), get, hang up (leave), terminate, transfer to participant.
+// incomingCallContext), connect (serverCallLocator; groupCallLocator / roomCallLocator open a
+// conference), get, hang up (leave), terminate, transfer to participant.
 import { ACS_FORMAT } from '../callback-events.ts';
 import { bad, notFound } from '../acs-error.ts';
 import { callIdOfServerCallId } from '../identifiers.ts';
@@ -52,14 +53,25 @@ export const callConnectionRoutes: AcsRoute[] = [
   {
     // Connect (vendor-apis.md A.2 ConnectRequest): takes over an existing call by its locator.
     // serverCallLocator → the Switchboard call inside the serverCallId (base64 'sb:<callId>'),
-    // whose later callbacks go to this callbackUri. groupCallLocator / roomCallLocator would
-    // name a conference: not supported yet (501, docs/faces/acs.md).
+    // whose later callbacks go to this callbackUri. groupCallLocator {groupCallId} / roomCallLocator
+    // {roomId} name a conference of the application: CallService.openConference with locator
+    // 'group:<id>' / 'room:<id>' (find-or-create; CallConnected follows when it is created), its
+    // callbacks in ACS format to callbackUri; parties join with participants:add.
     method: 'POST', pattern: /^\/calling\/callConnections:connect$/,
     async handle(ctx, request, reply, _m, body) {
       const loc = (body.callLocator ?? {}) as Record<string, unknown>;
       const kind = typeof loc.kind === 'string' ? loc.kind : loc.serverCallId ? 'serverCallLocator' : loc.groupCallId ? 'groupCallLocator' : loc.roomId ? 'roomCallLocator' : '';
       if (typeof body.callbackUri !== 'string') throw bad('callbackUri is required.');
-      if (kind === 'groupCallLocator' || kind === 'roomCallLocator') return ctx.notSupported(`connect with a ${kind} (conferences)`);
+      if (kind === 'groupCallLocator' || kind === 'roomCallLocator') {
+        const id = kind === 'groupCallLocator' ? loc.groupCallId : loc.roomId;
+        if (typeof id !== 'string' || id.length === 0 || id.length > 200) throw bad(`callLocator.${kind === 'groupCallLocator' ? 'groupCallId' : 'roomId'} is required (1-200 characters).`);
+        const { call, created } = await ctx.calls().openConference(ctx.principalOf(request), {
+          locator: `${kind === 'groupCallLocator' ? 'group' : 'room'}:${id}`, callbackUrl: body.callbackUri, callbackFormat: ACS_FORMAT,
+        });
+        // A second connect to a live conference takes its callbacks over, like serverCallLocator.
+        if (!created) call.journal.directTo(body.callbackUri, ACS_FORMAT);
+        return reply.code(200).send(await ctx.properties(request, call.id, { callbackUri: body.callbackUri }));
+      }
       if (kind !== 'serverCallLocator') throw bad('callLocator must be a serverCallLocator, groupCallLocator or roomCallLocator.');
       const callId = callIdOfServerCallId(loc.serverCallId);
       if (!callId) throw notFound('No call has this serverCallId.');
