@@ -6,7 +6,8 @@
 // the digits must be exactly 1 2 #. SendDtmfTonesCompleted, CallConnected and CallDisconnected
 // arrive as signed callbacks parsed by the SDK; the carrier saw the requested caller ID. On the
 // way, connectCall with the call's serverCallLocator moves its callbacks to a second URL
-// (groupCallLocator → 501 NotSupported, an unknown serverCallId → 404).
+// (a groupCallLocator without an id → 400 — with one it opens a conference, test/acs-sdk-connect.test.ts —
+// an unknown serverCallId → 404).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
@@ -75,7 +76,7 @@ describe('ACS face: createCall through a trunk and sendDtmfTones, SDK only', { s
       assert.equal(connected2.callConnectionProperties.callConnectionId, callId);
       assert.equal(connected2.callConnectionProperties.callConnectionState, 'connected');
       const refused = (p: Promise<unknown>) => p.then(() => undefined, (e: { statusCode?: number; code?: string }) => [e.statusCode, e.code]);
-      assert.deepEqual(await refused(bot.client(sdk).connectCall({ kind: 'groupCallLocator', id: 'a-group' }, moved.url)), [501, 'NotSupported']);
+      assert.deepEqual(await refused(bot.client(sdk).connectCall({ kind: 'groupCallLocator', id: '' }, moved.url)), [400, 'BadRequest']);
       assert.deepEqual(await refused(bot.client(sdk).connectCall({ kind: 'serverCallLocator', id: Buffer.from('sb:no-such-call').toString('base64') }, moved.url)), [404, 'NotFound']);
       await conn.getCallMedia().sendDtmfTones(['one', 'two', 'pound'] as never, { phoneNumber: DIALED }, { operationContext: 'digits' });
       const sent = await waitForCallback(moved, sdk, 'SendDtmfTonesCompleted');
