@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { explain, freeUdpPort, runSipp, sippAvailable, type SippResult } from './helpers/sipp.ts';
 import { startReceiver } from './helpers/webhook-receiver.ts';
-import { checkCallbacks, loadSdk, SDKS, startAcsBotNode, waitForCallback, waitForRequest, type AcsBotNode } from './helpers/acs-sdk-bot.ts';
+import { checkCallbacks, loadSdk, SDKS, startAcsBotNode, typeOf, waitForCallback, waitForRequest, type AcsBotNode } from './helpers/acs-sdk-bot.ts';
 
 const NUMBER = '+4930777888';
 const CALLER = '+4915112345678';
@@ -69,6 +69,13 @@ describe('ACS face: participants, mute, hold, cancel add, transfer — SDK only,
       const ids = (list.values ?? []).map((p) => (p.identifier as { phoneNumber?: string }).phoneNumber).sort();
       assert.deepEqual(ids, [ADDED, CALLER].sort(), 'caller and the added party are in the call');
 
+      // Bad input gets ACS's error shape through the SDK, and nothing changes.
+      const refused = (p: Promise<unknown>) => p.then(() => undefined, (e: { statusCode?: number; code?: string }) => [e.statusCode, e.code]);
+      assert.deepEqual(await refused(conn.addParticipant({ targetParticipant: { phoneNumber: ADDED } }, { invitationTimeoutInSeconds: 500 })), [400, 'BadRequest']);
+      assert.deepEqual(await refused(conn.addParticipant({ targetParticipant: { phoneNumber: '12345' } })), [400, 'BadRequest'], 'not E.164');
+      assert.deepEqual(await refused(conn.removeParticipant({ phoneNumber: '+4930555999' })), [404, 'NotFound']);
+      assert.equal((await conn.listParticipants()).values?.length, 2);
+
       // Mute (ACS has no REST unmute; SDK 1.6.0 has no unmuteParticipant).
       assert.equal(typeof (conn as unknown as { unmuteParticipant?: unknown }).unmuteParticipant, 'undefined');
       await conn.muteParticipant({ phoneNumber: ADDED }, { operationContext: 'mute' });
@@ -76,14 +83,19 @@ describe('ACS face: participants, mute, hold, cancel add, transfer — SDK only,
       assert.equal(muted.isMuted, true);
       assert.equal((await conn.getParticipant({ phoneNumber: CALLER })).isMuted, false);
 
-      // Hold and unhold the caller.
+      // Hold and unhold the caller; a bot learns the roster from ParticipantsUpdated.
+      const rosterShows = (pred: (u: { participants?: { identifier: { phoneNumber?: string }; isMuted?: boolean; isOnHold?: boolean }[] }) => boolean, what: string) =>
+        waitForRequest(callbacks, (q) => typeOf(q) === 'ParticipantsUpdated' && pred(sdk.parseCallAutomationEvent(q.body) as never), what);
+      const callerHeld = (held: boolean) => (u: { participants?: { identifier: { phoneNumber?: string }; isOnHold?: boolean }[] }) =>
+        u.participants?.some((p) => p.identifier.phoneNumber === CALLER && p.isOnHold === held) === true;
       await conn.getCallMedia().hold({ phoneNumber: CALLER }, { operationContext: 'hold' });
-      const deadline = Date.now() + 5000;
-      while (!(await conn.getParticipant({ phoneNumber: CALLER })).isOnHold && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await rosterShows(callerHeld(true), 'ParticipantsUpdated with the caller on hold');
       assert.equal((await conn.getParticipant({ phoneNumber: CALLER })).isOnHold, true);
+      assert.equal((await conn.getParticipant({ phoneNumber: ADDED })).isOnHold, false);
+      const updatesBefore = callbacks.received.length;
       await conn.getCallMedia().unhold({ phoneNumber: CALLER }, { operationContext: 'unhold' });
-      const deadline2 = Date.now() + 5000;
-      while ((await conn.getParticipant({ phoneNumber: CALLER })).isOnHold && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 50));
+      await waitForRequest(callbacks, (q) => callbacks.received.indexOf(q) >= updatesBefore && typeOf(q) === 'ParticipantsUpdated'
+        && callerHeld(false)(sdk.parseCallAutomationEvent(q.body) as never), 'ParticipantsUpdated with the caller back');
       assert.equal((await conn.getParticipant({ phoneNumber: CALLER })).isOnHold, false);
 
       // Remove the added party: it gets a BYE.
@@ -109,6 +121,22 @@ describe('ACS face: participants, mute, hold, cancel add, transfer — SDK only,
       assert.equal(r2.code, 0, explain(r2));
       assert.match(r2.messages, /CANCEL sip:/);
 
+      // An invitation that does not exist: accepted (202), then CancelAddParticipantFailed.
+      await conn.cancelAddParticipantOperation('no-such-invitation');
+      const notPending = await waitForCallback(callbacks, sdk, 'CancelAddParticipantFailed');
+      assert.equal(notPending.invitationId, 'no-such-invitation');
+      assert.equal(notPending.resultInformation?.code, 404);
+
+      // The roster went out as ParticipantsUpdated: the added party muted, the caller on hold at some point.
+      const updates = callbacks.received.filter((q) => typeOf(q) === 'ParticipantsUpdated')
+        .map((q) => sdk.parseCallAutomationEvent(q.body) as unknown as { sequenceNumber?: number; participants?: { identifier: { phoneNumber?: string }; isMuted?: boolean; isOnHold?: boolean }[] });
+      assert.ok(updates.length >= 3, `ParticipantsUpdated ×${updates.length}`);
+      const seqs = updates.map((u) => u.sequenceNumber ?? -1);
+      assert.deepEqual(seqs, [...seqs].sort((a, z) => a - z), 'sequence numbers grow');
+      assert.ok(updates.some((u) => u.participants?.some((p) => p.identifier.phoneNumber === ADDED && p.isMuted)), 'muted shown');
+      assert.ok(updates.some((u) => u.participants?.some((p) => p.identifier.phoneNumber === CALLER && p.isOnHold)), 'hold shown');
+      assert.ok(updates.some((u) => u.participants?.length === 1 && u.participants[0].identifier.phoneNumber === CALLER), 'after the removal only the caller');
+
       // Transfer the caller to a third party (REFER refused by the caller → dialed and bridged).
       const { run: uas3 } = await carrier('calls-uas-answer.xml');
       await conn.transferCallToParticipant({ phoneNumber: TRANSFER_TO }, { operationContext: 'transfer' });
@@ -125,7 +153,7 @@ describe('ACS face: participants, mute, hold, cancel add, transfer — SDK only,
 
       const kinds = await checkCallbacks(bot, callbacks, sdk, callId);
       assert.ok(!kinds.includes('HoldFailed'), kinds.join(', '));
-      for (const k of ['CallConnected', 'AddParticipantSucceeded', 'RemoveParticipantSucceeded', 'CancelAddParticipantSucceeded', 'AddParticipantFailed', 'CallTransferAccepted', 'CallDisconnected']) {
+      for (const k of ['CallConnected', 'AddParticipantSucceeded', 'ParticipantsUpdated', 'RemoveParticipantSucceeded', 'CancelAddParticipantSucceeded', 'AddParticipantFailed', 'CancelAddParticipantFailed', 'CallTransferAccepted', 'CallDisconnected']) {
         assert.ok(kinds.includes(k), `${k} in ${kinds.join(', ')}`);
       }
     });
