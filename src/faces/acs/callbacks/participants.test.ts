@@ -37,11 +37,14 @@ for (const v of SDKS) {
     const failed = parse(ev('addParticipant.failed', { participant: user, invitationId: 'inv-1', result: { code: 408, subcode: SUBCODE.NO_ANSWER, message: 'no answer' } }));
     assert.equal(failed.kind, 'AddParticipantFailed');
     assert.equal(failed.participant.communicationUserId, '8:acs:alice');
-    assert.equal(failed.resultInformation.code, 408);
-    assert.equal(failed.resultInformation.subCode, 9000 + SUBCODE.NO_ANSWER);
+    assert.deepEqual([failed.resultInformation.code, failed.resultInformation.subCode], [480, 8541], 'ACS: callee unavailable');
+    const busy = parse(ev('addParticipant.failed', { participant: phone, result: { code: 400, subcode: SUBCODE.BUSY, message: 'busy' }, sipStatus: 486 }));
+    assert.deepEqual([busy.resultInformation.code, busy.resultInformation.subCode], [486, 8539], 'ACS: callee busy');
+    const declined = parse(ev('addParticipant.failed', { participant: phone, result: { code: 400, subcode: SUBCODE.PEER_REJECTED, message: 'x' }, sipStatus: 404 }));
+    assert.deepEqual([declined.resultInformation.code, declined.resultInformation.subCode], [404, 8538], 'ACS: callee declined, with the SIP status');
     const cancelled = parse(ev('addParticipant.cancelled', { participant: phone, invitationId: 'inv-1', result: { code: 499, subcode: SUBCODE.CANCELLED, message: 'cancelled' } }));
     assert.equal(cancelled.kind, 'AddParticipantFailed');
-    assert.deepEqual([cancelled.resultInformation.code, cancelled.resultInformation.subCode], [400, 8508], 'ACS: operation cancelled');
+    assert.deepEqual([cancelled.resultInformation.code, cancelled.resultInformation.subCode], [487, 8508], 'ACS: canceled / operation cancelled');
   });
 
   test(`${v}: RemoveParticipant*, CancelAddParticipant*, HoldFailed`, () => {
@@ -52,10 +55,13 @@ for (const v of SDKS) {
     const c = parse(ev('cancelAddParticipant.completed', { invitationId: 'inv-9', result: { code: 200, subcode: SUBCODE.OK, message: 'ok' } }));
     assert.equal(c.kind, 'CancelAddParticipantSucceeded');
     assert.equal(c.invitationId, 'inv-9');
-    const cf = parse(ev('cancelAddParticipant.failed', { invitationId: 'inv-9', result: { code: 404, subcode: 1, message: 'gone' } }));
+    const cf = parse(ev('cancelAddParticipant.failed', { invitationId: 'inv-9', result: { code: 404, subcode: SUBCODE.INVITATION_NOT_FOUND, message: 'gone' } }));
     assert.equal(cf.kind, 'CancelAddParticipantFailed');
+    assert.deepEqual([cf.resultInformation.code, cf.resultInformation.subCode], [404, 8522], 'ACS: not found');
     assert.equal(cf.invitationId, 'inv-9');
-    assert.equal(parse(ev('hold.failed', { result: { code: 500, subcode: SUBCODE.MEDIA_FAILED, message: 'x' } })).kind, 'HoldFailed');
+    const hf = parse(ev('hold.failed', { result: { code: 500, subcode: SUBCODE.MEDIA_FAILED, message: 'x' } }));
+    assert.equal(hf.kind, 'HoldFailed');
+    assert.deepEqual([hf.resultInformation.code, hf.resultInformation.subCode], [500, 8511], 'ACS: play prompt failed');
   });
 
   test(`${v}: ParticipantsUpdated lists CallParticipants with isMuted / isOnHold`, () => {
