@@ -74,6 +74,12 @@ describe('ACS face: participants, mute, hold, cancel add, transfer — SDK only,
       assert.deepEqual(await refused(conn.addParticipant({ targetParticipant: { phoneNumber: ADDED } }, { invitationTimeoutInSeconds: 500 })), [400, 'BadRequest']);
       assert.deepEqual(await refused(conn.addParticipant({ targetParticipant: { phoneNumber: '12345' } })), [400, 'BadRequest'], 'not E.164');
       assert.deepEqual(await refused(conn.removeParticipant({ phoneNumber: '+4930555999' })), [404, 'NotFound']);
+      assert.deepEqual(await refused(conn.muteParticipant({ phoneNumber: '+4930555999' })), [404, 'NotFound']);
+      assert.deepEqual(await refused(conn.getCallMedia().hold({ phoneNumber: '+4930555999' })), [404, 'NotFound']);
+      if (typeof (conn as unknown as { moveParticipants?: unknown }).moveParticipants === 'function') {
+        // 1.6.0's participants:moveHere: Switchboard cannot move a leg between calls yet.
+        assert.deepEqual(await refused((conn as unknown as { moveParticipants(t: unknown[], from: string): Promise<unknown> }).moveParticipants([{ phoneNumber: ADDED }], 'other-call')), [501, 'NotSupported']);
+      }
       assert.equal((await conn.listParticipants()).values?.length, 2);
 
       // Mute (ACS has no REST unmute; SDK 1.6.0 has no unmuteParticipant).
