@@ -147,8 +147,38 @@ export const recognize: OperationDefinition<RecognizeParams> = {
   },
 };
 
+/** Frames (20 ms) quieter than this RMS are silence for trimming: near-digital silence only (≈ −54 dBFS). */
+const TRIM_RMS = 64;
+/** Silence kept either side of the speech when trimming, ms. */
+const TRIM_KEEP_MS = 250;
+
+/**
+ * The utterance without its long silent edges (TRIM_KEEP_MS kept). The capture starts when
+ * recognition starts, so it can hold seconds of near-digital silence before the first word; the
+ * local engine (pocketsphinx) then hears nothing at all (measured with SIPp in
+ * test/native-recognize-speech.test.ts: 1.9 s of engine silence before the TTS sentence → no
+ * words; trimmed → "i would like …"). All silent or nothing to trim: returned as it is.
+ */
+function trimSilence(rate: number, x: Int16Array): Int16Array {
+  const frame = Math.max(1, Math.round(rate / 50));
+  let first = -1;
+  let last = -1;
+  for (let o = 0; o < x.length; o += frame) {
+    const n = Math.min(frame, x.length - o);
+    let e = 0;
+    for (let i = o; i < o + n; i++) e += x[i]! * x[i]!;
+    if (Math.sqrt(e / n) < TRIM_RMS) continue;
+    if (first < 0) first = o;
+    last = o + n;
+  }
+  if (first < 0) return x;
+  const keep = Math.round((rate * TRIM_KEEP_MS) / 1000);
+  return x.subarray(Math.max(0, first - keep), Math.min(x.length, last + keep));
+}
+
 /** One utterance through a transcriber session: its final texts joined, their mean confidence. */
-async function transcribe(t: Transcriber, rate: number, samples: Int16Array): Promise<{ text: string; confidence?: number }> {
+async function transcribe(t: Transcriber, rate: number, utterance: Int16Array): Promise<{ text: string; confidence?: number }> {
+  const samples = trimSilence(rate, utterance);
   const session = t.startSession({ rate });
   const finals: { text: string; confidence?: number }[] = [];
   let failed: Error | undefined;
