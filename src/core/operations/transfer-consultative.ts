@@ -105,7 +105,6 @@ export const transferConsultative: OperationDefinition<ConsultativeTransferParam
     const replaces = p.useRefer ? c.channel.replacesTarget?.() : undefined;
     if (replaces !== undefined) {
       const r = await a.channel.refer(replaces).catch(() => ({ accepted: false as const, stage: 'refer' as const, sipStatus: undefined }));
-      if (ctx.signal.aborted) return failure(499, SUBCODE.CANCELLED, 'cancelled');
       if (r.accepted) {
         await ctx.emit('transfer.accepted', { ...about, method: 'refer-replaces' });
         // RFC 5589 §7: the transferee now talks to the target on its own dialog; both of ours go.
@@ -113,6 +112,8 @@ export const transferConsultative: OperationDefinition<ConsultativeTransferParam
         void c.channel.hangup('transferred').catch(() => {});
         return success({ method: 'refer-replaces', ...about });
       }
+      // Checked after the outcome: a transferee that already moved must be released anyway.
+      if (ctx.signal.aborted) return failure(499, SUBCODE.CANCELLED, 'cancelled');
       if (r.stage !== 'refer') {
         // The transferee took the REFER but reaching the target failed (or never said): nothing
         // was released, so the application still holds both legs and may retry or bridge.
