@@ -93,20 +93,20 @@ applications:
   test('speech without choices: the caller says the sentence → recognize.completed {speech "i would …", confidence}', { timeout: 40_000 }, async () => {
     const { callId, sipp } = await answeredCall('acs-uac-tone-wait-bye.xml', { 'tone.ulaw': join(work, 'tone.ulaw') });
     try {
-    const rec = await api('POST', `/v1/calls/${callId}/recognize`, { mode: 'speech', initialSilenceTimeoutMs: 10_000, operationContext: 'say-it' });
-    assert.equal(rec.status, 202, JSON.stringify(rec.json));
-    assert.equal(rec.json.name, 'recognize');
-    const done = await outcome(callId, 20_000);
-    console.log(`  ${done.type}: ${JSON.stringify(done.data)}`);
-    assert.equal(done.type, 'recognize.completed', JSON.stringify(done.data));
-    assert.match(String(done.data.speech), /\bi would\b/);
-    assert.equal(typeof done.data.confidence, 'number');
-    assert.ok(Number(done.data.confidence) > 0 && Number(done.data.confidence) <= 1);
-    assert.equal(done.data.operationContext, 'say-it');
-    assert.equal(done.data.tones, undefined, 'no tones in a speech result');
-    const op = await api('GET', `/v1/operations/${rec.json.id as string}`);
-    assert.equal(op.json.state, 'completed');
-    assert.equal(op.json.result.code, 200);
+      const rec = await api('POST', `/v1/calls/${callId}/recognize`, { mode: 'speech', initialSilenceTimeoutMs: 10_000, operationContext: 'say-it' });
+      assert.equal(rec.status, 202, JSON.stringify(rec.json));
+      assert.equal(rec.json.name, 'recognize');
+      const done = await outcome(callId, 20_000);
+      console.log(`  ${done.type}: ${JSON.stringify(done.data)}`);
+      assert.equal(done.type, 'recognize.completed', JSON.stringify(done.data));
+      assert.match(String(done.data.speech), /\bi would\b/);
+      assert.equal(typeof done.data.confidence, 'number');
+      assert.ok(Number(done.data.confidence) > 0 && Number(done.data.confidence) <= 1);
+      assert.equal(done.data.operationContext, 'say-it');
+      assert.equal(done.data.tones, undefined, 'no tones in a speech result');
+      const op = await api('GET', `/v1/operations/${rec.json.id as string}`);
+      assert.equal(op.json.state, 'completed');
+      assert.equal(op.json.result.code, 200);
     } finally {
       // Hang up even when an assertion failed, so SIPp gets its BYE and the suite stays short.
       assert.equal((await api('POST', `/v1/calls/${callId}/hangup`, {})).status, 202);
@@ -118,13 +118,13 @@ applications:
   test('speechOrDtmf without choices: the caller keys 5 (RFC 4733) → recognize.completed {tones ["5"]}', { timeout: 40_000 }, async () => {
     const { callId, sipp } = await answeredCall('acs-uac-dtmf-5-wait-bye.xml');
     try {
-    const rec = await api('POST', `/v1/calls/${callId}/recognize`, { mode: 'speechOrDtmf', maxTones: 1, initialSilenceTimeoutMs: 10_000 });
-    assert.equal(rec.status, 202, JSON.stringify(rec.json));
-    const done = await outcome(callId, 15_000);
-    console.log(`  ${done.type}: ${JSON.stringify(done.data)}`);
-    assert.equal(done.type, 'recognize.completed', JSON.stringify(done.data));
-    assert.deepEqual(done.data.tones, ['5']);
-    assert.equal(done.data.speech, undefined, 'no speech in a DTMF result');
+      const rec = await api('POST', `/v1/calls/${callId}/recognize`, { mode: 'speechOrDtmf', maxTones: 1, initialSilenceTimeoutMs: 10_000 });
+      assert.equal(rec.status, 202, JSON.stringify(rec.json));
+      const done = await outcome(callId, 15_000);
+      console.log(`  ${done.type}: ${JSON.stringify(done.data)}`);
+      assert.equal(done.type, 'recognize.completed', JSON.stringify(done.data));
+      assert.deepEqual(done.data.tones, ['5']);
+      assert.equal(done.data.speech, undefined, 'no speech in a DTMF result');
     } finally {
       assert.equal((await api('POST', `/v1/calls/${callId}/hangup`, {})).status, 202);
     }
