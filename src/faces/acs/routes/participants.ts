@@ -15,10 +15,13 @@ export function liveParticipants(call: Call): Record<string, unknown>[] {
   return call.participantViews().map((v) => callParticipant(v.participant, v));
 }
 
-/** How long an invitation rings: ACS invitationTimeoutInSeconds (1..180; absent = core default). */
+/**
+ * How long an invitation rings: ACS invitationTimeoutInSeconds (swagger 0..180). Absent or 0 =
+ * core's default (60 s) — ACS's range admits 0 and a zero-length ring would be useless.
+ */
 function ringTimeoutMs(raw: unknown): number | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1 || raw > 180) throw bad('invitationTimeoutInSeconds must be an integer from 1 to 180.');
+  if (raw === undefined || raw === null || raw === 0) return undefined;
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0 || raw > 180) throw bad('invitationTimeoutInSeconds must be an integer from 0 to 180.');
   return raw * 1000;
 }
 
