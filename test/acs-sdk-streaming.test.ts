@@ -9,7 +9,8 @@
 //   - the bot echoes each frame with the SDK's createOutboundAudioData, and baresip hears 1 kHz;
 //   - 4 s of 600 Hz queued at once, then createOutboundStopAudioData after 300 ms: the 600 Hz
 //     stops early in what baresip heard;
-//   - callMedia.stopMediaStreaming(); MediaStreamingStarted / MediaStreamingStopped callbacks
+//   - callMedia.stopMediaStreaming(), startMediaStreaming() again, hang up; MediaStreamingStarted /
+//     MediaStreamingStopped callbacks (twice each)
 //     parse with parseCallAutomationEvent (checkCallbacks also verifies each one's JWT).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,6 +38,17 @@ function share(x: ArrayLike<number>, rate: number, hz: number): number {
   let others = 0;
   for (let f = 200; f < Math.min(3800, rate / 2); f += 100) if (Math.abs(f - hz) > 150) others += p(f);
   return target / (target + others + 1e-9);
+}
+
+/** The n-th (0-based) callback of `type`, parsed by the SDK (counts afresh on every poll). */
+async function nthCallback(r: { received: { body: string }[] }, sdk: ReturnType<typeof loadSdk>, type: string, nth: number): Promise<Record<string, any>> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const hits = r.received.filter((q) => (JSON.parse(q.body) as { type: string }[])[0]?.type === `Microsoft.Communication.${type}`);
+    if (hits.length > nth) return sdk.parseCallAutomationEvent(hits[nth]!.body) as unknown as Record<string, any>;
+    if (Date.now() > deadline) throw new Error(`${type} #${nth} did not arrive`);
+    await new Promise((res) => setTimeout(res, 25));
+  }
 }
 
 function sine(hz: number, seconds: number, rate: number, amp = 8000): Int16Array {
@@ -68,7 +80,10 @@ describe('ACS media streaming with SDK 1.6.0 and baresip', { skip: !haveTools &&
     let echo = true;
     let sock: WebSocket | undefined;
     let headers: IncomingHttpHeaders = {};
+    let connections = 0;
     wss.on('connection', (ws, req) => {
+      connections++;
+      if (connections > 1) return; // the restarted stream: counted, not echoed
       sock = ws;
       headers = req.headers;
       ws.on('message', (d) => {
@@ -112,7 +127,14 @@ describe('ACS media streaming with SDK 1.6.0 and baresip', { skip: !haveTools &&
     await media.stopMediaStreaming({ operationContext: 'stop-it' });
     const stopped = await waitForCallback(callbacks, sdk, 'MediaStreamingStopped');
     assert.equal(stopped.mediaStreamingUpdate?.mediaStreamingStatus, 'mediaStreamingStopped');
+    // Started again with the options given at answer; the call's end stops it.
+    await media.startMediaStreaming({ operationContext: 'again' });
+    const again = await nthCallback(callbacks, sdk, 'MediaStreamingStarted', 1);
+    assert.equal(again.mediaStreamingUpdate?.mediaStreamingStatus, 'mediaStreamingStarted');
+    assert.equal(again.operationContext, 'again');
+    assert.equal(connections, 2, 'a second WebSocket connection');
     await answered.callConnection.hangUp(true);
+    await nthCallback(callbacks, sdk, 'MediaStreamingStopped', 1);
     await waitForCallback(callbacks, sdk, 'CallDisconnected');
     const r = await phone;
 
@@ -153,6 +175,6 @@ describe('ACS media streaming with SDK 1.6.0 and baresip', { skip: !haveTools &&
     assert.ok(heard600 >= 2 && heard600 <= 12, `600 Hz heard for ${heard600 * 100} ms of the 4 s queued`);
 
     const cbKinds = await checkCallbacks(bot, callbacks, sdk, callId);
-    assert.deepEqual(cbKinds.filter((k) => k.startsWith('MediaStreaming')), ['MediaStreamingStarted', 'MediaStreamingStopped']);
+    assert.deepEqual(cbKinds.filter((k) => k.startsWith('MediaStreaming')), ['MediaStreamingStarted', 'MediaStreamingStopped', 'MediaStreamingStarted', 'MediaStreamingStopped']);
   });
 });
