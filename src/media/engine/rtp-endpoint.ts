@@ -24,12 +24,11 @@
  * ```
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { randomInt } from 'node:crypto';
 import type { AudioSource } from '../audio.ts';
 import { frameSamples } from '../audio.ts';
 import { JitterBuffer } from '../jitter/index.ts';
 import { StreamIn, StreamOut } from '../stream/index.ts';
-import { RtpHeader, ReceiverStats, isRtcp, parseRtpHeader, writeRtp } from '../rtp/index.ts';
+import { RtpHeader, ReceiverStats, isRtcp, parseRtpHeader } from '../rtp/index.ts';
 import { DtmfDetectors } from './dtmf-detectors.ts';
 import { DtmfSender } from './dtmf-sender.ts';
 import type { ConferenceRoom } from './conference-room.ts';
@@ -39,10 +38,10 @@ import type {
 } from './endpoint-types.ts';
 import { RtpLatch } from './rtp-latch.ts';
 import { RtcpSession } from './rtcp-session.ts';
+import { RtpSender } from './rtp-sender.ts';
 
 /** RFC 3551 §4.5.3: comfort noise. Tolerated and ignored. */
 const PT_CN = 13;
-const SEND_BUFFERS = 4;
 /**
  * The jitter buffer never adapts below 40 ms (the old fixed ring's delay): at 20 ms a peer whose
  * clock or send phase wobbles by a millisecond underruns, and each underrun/skip shifts the
@@ -127,11 +126,9 @@ export class RtpEndpoint {
   private readonly sendSilence: boolean;
   closed = false;
 
-  // Outbound stream state (RFC 3550 §5.1: random initial seq, timestamp, SSRC).
-  readonly ssrc = randomInt(1, 0xffffffff);
-  private seq = randomInt(0, 0xffff);
-  private ts = randomInt(0, 0xffffffff);
-  private marker = true;
+  /** The outbound RTP stream: SSRC, seq, timestamp, marker, buffers, the connect()ed socket (rtp-sender.ts). */
+  private readonly tx: RtpSender;
+  readonly ssrc: number;
   /**
    * Start-now prompts (sendFirstFrameNow): due time of the last tick that ran our outbound phase
    * (monotonic ms; -Infinity before the first), and whether our RTP timestamp currently runs one
@@ -139,27 +136,7 @@ export class RtpEndpoint {
    */
   private lastTickMs = -Infinity;
   private tsLead = false;
-  private readonly sendBufs: Buffer[] = [];
-  private sendIdx = 0;
-  private readonly payloadBuf: Uint8Array;
   private readonly cname: string;
-  /**
-   * The latch target the RTP socket is connect()ed to, once the latch is signaled or latched.
-   * A connected socket sends without dgram's per-send address lookup (synchronously, ~20 %
-   * cheaper) and the kernel itself drops every other source's datagrams — the same rule the
-   * latch applies (never re-latch mid-call), so strangers are no longer seen or counted
-   * (`rejectedPackets` counts only while the socket is unconnected).
-   */
-  private connectedTo: { address: string; port: number } | undefined;
-  private connectPending = false;
-  /** Bumped when the remote changes, so a connect() that completes for an old target is undone. */
-  private connectGen = 0;
-  /**
-   * Whether the socket may be connected at all. Linux's UDP disconnect (connect AF_UNSPEC)
-   * un-binds a port the kernel chose (bind to port 0: no SOCK_BINDPORT_LOCK), so an endpoint on
-   * an ephemeral port could not survive a remote change; the worker always binds explicit ports.
-   */
-  private readonly mayConnect: boolean;
   /**
    * The next tick's prompt packet, built ahead by prepareOutbound() (after this tick's sends) so
    * the send burst at the top of the tick is only send(2): the burst is what spreads the calls'
@@ -215,7 +192,7 @@ export class RtpEndpoint {
   /** RTCP reports out and in (rtcp-session.ts). */
   private readonly rtcp: RtcpSession;
 
-  private readonly counters = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, ignored: 0, ssrcChanges: 0, silenceFrames: 0 };
+  private readonly counters = { packetsIn: 0, bytesIn: 0, ignored: 0, ssrcChanges: 0, silenceFrames: 0 };
 
   private constructor(
     private readonly rtpSocket: Socket,
@@ -225,7 +202,6 @@ export class RtpEndpoint {
     nowMs: number,
     mayConnect = false,
   ) {
-    this.mayConnect = mayConnect;
     this.localPort = rtpSocket.address().port;
     this.localRtcpPort = rtcpSocket ? rtcpSocket.address().port : this.localPort;
     this.rtcpMux = rtcpSocket === undefined;
@@ -247,8 +223,8 @@ export class RtpEndpoint {
     this.jb = new JitterBuffer({ rate: opts.codec.clockRate, minDelayMs: JB_MIN_DELAY_MS, ...opts.jitter });
     this.stats = new ReceiverStats({ clockRate: opts.codec.clockRate });
     const maxPayload = Math.max(n * 2, this.codec.maxPayload);
-    this.payloadBuf = new Uint8Array(maxPayload);
-    for (let i = 0; i < SEND_BUFFERS; i++) this.sendBufs.push(Buffer.alloc(12 + maxPayload));
+    this.tx = new RtpSender(rtpSocket, maxPayload, mayConnect, () => this.closed);
+    this.ssrc = this.tx.ssrc;
     this.cname = `sb-${this.ssrc.toString(16)}`;
     this.detectors = new DtmfDetectors((ev) => this.onDtmf(ev), this.teRate);
     this.detectors.configure({ rfc4733: true, inband: false, audioRate: opts.codec.clockRate });
@@ -260,12 +236,12 @@ export class RtpEndpoint {
       latchState: () => this.latch.state,
       remote: () => this.remote,
       remoteSsrc: () => this.remoteSsrc,
-      sentPackets: () => this.counters.packetsOut,
-      sentBytes: () => this.counters.bytesOut,
-      rtpTimestamp: () => this.ts,
+      sentPackets: () => this.tx.packetsOut,
+      sentBytes: () => this.tx.bytesOut,
+      rtpTimestamp: () => this.tx.ts,
       clockRate: () => this.codecSpec.clockRate,
       wallNow: () => this.host.wallNow(),
-      sendDatagram: (buf, port, address, sent) => this.sendRtcpDatagram(buf, port, address, sent),
+      sendDatagram: (buf, port, address, sent) => this.tx.sendDatagram(this.rtcpSocket ?? this.rtpSocket, buf, port, address, sent),
     }, nowMs, opts.rtcpIntervalMs);
     this.setRemote(opts.remote, nowMs);
     rtpSocket.on('message', (msg, rinfo) => this.onRtpSocket(msg, rinfo.address, rinfo.port));
@@ -308,30 +284,11 @@ export class RtpEndpoint {
   /** connect() the RTP socket to the latch target once the latch has settled (signaled or latched). */
   private connectRtp(): void {
     const t = this.latch.target();
-    if (!t || this.closed) return;
-    const gen = ++this.connectGen;
-    this.connectPending = true;
-    try {
-      this.rtpSocket.connect(t.port, t.address, () => {
-        this.connectPending = false;
-        if (gen !== this.connectGen || this.closed) {
-          // The remote changed (or the endpoint closed) while connecting: undo.
-          try { this.rtpSocket.disconnect(); } catch { /* already closed */ }
-          return;
-        }
-        this.connectedTo = t;
-      });
-    } catch {
-      // Not connectable (socket closing): stay unconnected; sends keep naming the address.
-      this.connectPending = false;
-    }
+    if (t) this.tx.connect(t);
   }
 
   private disconnectRtp(): void {
-    this.connectGen++;
-    if (!this.connectedTo) return;
-    this.connectedTo = undefined;
-    try { this.rtpSocket.disconnect(); } catch { /* not connected yet, or closed */ }
+    this.tx.disconnect();
   }
 
   // ---- commands ----------------------------------------------------------------------------
@@ -356,7 +313,7 @@ export class RtpEndpoint {
     if (u.muted !== undefined) this.muted = u.muted;
     if (u.remote && (u.remote.address !== this.remote?.address || u.remote.port !== this.remote?.port)) {
       this.setRemote(u.remote, now);
-      this.marker = true;
+      this.tx.marker = true;
     } else if (u.remote) {
       this.remote = u.remote;
     }
@@ -501,7 +458,7 @@ export class RtpEndpoint {
     const target = this.latch.target();
     const j = this.jb.stats();
     return {
-      packetsIn: c.packetsIn, bytesIn: c.bytesIn, packetsOut: c.packetsOut, bytesOut: c.bytesOut,
+      packetsIn: c.packetsIn, bytesIn: c.bytesIn, packetsOut: this.tx.packetsOut, bytesOut: this.tx.bytesOut,
       lost: Math.max(0, this.stats.cumulativeLost),
       jitterMs: (this.stats.jitter * 1000) / this.codecSpec.clockRate,
       ...(this.rtcp.rtt !== undefined ? { rttMs: this.rtcp.rtt } : {}),
@@ -538,7 +495,7 @@ export class RtpEndpoint {
     }
     // RFC 3550 §6.6: say goodbye so the peer can stop expecting us. The sockets close once the
     // BYE is handed to the kernel (closing at once would drop the queued send).
-    if (this.counters.packetsOut > 0) await new Promise<void>((resolve) => { if (!this.rtcp.send(true, resolve)) resolve(); });
+    if (this.tx.packetsOut > 0) await new Promise<void>((resolve) => { if (!this.rtcp.send(true, resolve)) resolve(); });
     this.rtpSocket.close();
     this.rtcpSocket?.close();
     this.codec.close();
@@ -603,7 +560,7 @@ export class RtpEndpoint {
       return;
     }
     if (this.latch.check(address, port, nowMs) === 'reject') return;
-    if (this.mayConnect && this.connectedTo === undefined && !this.connectPending && this.latch.state !== 'waiting') this.connectRtp();
+    if (this.tx.mayConnectNow && this.latch.state !== 'waiting') this.connectRtp();
     this.counters.packetsIn++;
     this.counters.bytesIn += msg.length;
     this.lastRtpMs = nowMs;
@@ -703,32 +660,23 @@ export class RtpEndpoint {
       this.preparedLen = -1;
       return;
     }
-    const bytes = this.codec.encode(this.outFrame, this.payloadBuf);
+    const bytes = this.codec.encode(this.outFrame, this.tx.payload);
     if (bytes <= 0) return; // the slow path will read the next frame: this one is skipped (codec refused it)
-    const buf = this.sendBufs[this.sendIdx];
-    const len = writeRtp({ marker: this.marker, payloadType: this.codecSpec.payloadType, sequenceNumber: this.seq, timestamp: this.ts, ssrc: this.ssrc }, this.payloadBuf.subarray(0, bytes), buf);
+    const len = this.tx.write(this.codecSpec.payloadType, this.tx.marker, this.tx.ts, bytes);
     this.prepared = op;
     this.preparedLen = len;
   }
 
   private canSendPrepared(): boolean {
-    return this.connectedTo !== undefined && (this.direction === 'sendrecv' || this.direction === 'sendonly');
+    return this.tx.connected && (this.direction === 'sendrecv' || this.direction === 'sendonly');
   }
 
-  /** Send the packet prepareOutbound() wrote into sendBufs[sendIdx], then the rest of pushOutbound's bookkeeping. */
+  /** Send the packet prepareOutbound() wrote into the sender's current buffer, then the rest of pushOutbound's bookkeeping. */
   private sendPrepared(len: number, nowMs: number): void {
-    const buf = this.sendBufs[this.sendIdx];
-    this.sendIdx = (this.sendIdx + 1) % SEND_BUFFERS;
-    try {
-      this.rtpSocket.send(buf, 0, len);
-    } catch {
-      // Socket closing: the frame is lost, as in sendPacket.
-    }
-    this.seq = (this.seq + 1) & 0xffff;
-    this.counters.packetsOut++;
-    this.counters.bytesOut += len;
-    this.marker = false;
-    this.ts = (this.ts + this.outFrame.length) >>> 0;
+    const tx = this.tx;
+    tx.sendWritten(len); // a socket closing loses the frame, as in the slow path
+    tx.marker = false;
+    tx.ts = (tx.ts + this.outFrame.length) >>> 0;
     this.rtcp.tick(nowMs);
   }
 
@@ -757,33 +705,33 @@ export class RtpEndpoint {
     const target = this.latch.target();
     const canSend = target !== undefined && (this.direction === 'sendrecv' || this.direction === 'sendonly');
     if (canSend) {
-      const te = this.tePt !== undefined ? this.dtmfSender.next(nowMs, this.ts) : undefined;
+      const te = this.tePt !== undefined ? this.dtmfSender.next(nowMs, this.tx.ts) : undefined;
       if (te) {
         for (const p of te) {
-          this.payloadBuf.set(p.payload);
-          this.sendPacket(target, this.tePt!, p.marker, p.timestamp, p.payload.length);
+          this.tx.payload.set(p.payload);
+          this.tx.send(target, this.tePt!, p.marker, p.timestamp, p.payload.length);
         }
-        this.marker = true; // audio after an event starts a new talkspurt
+        this.tx.marker = true; // audio after an event starts a new talkspurt
       } else if (!out && this.tsLead) {
         // Nothing to say after a start-now prompt: skip this one frame (timestamp not advanced) so
         // the stream is back on the tick grid; the next packet starts a talkspurt.
         this.tsLead = false;
-        this.marker = true;
+        this.tx.marker = true;
         this.rtcp.tick(nowMs);
         return;
       } else if (out || this.sendSilence) {
         const frame = out ?? this.zero;
         if (!out) this.counters.silenceFrames++;
-        const bytes = this.codec.encode(frame, this.payloadBuf);
+        const bytes = this.codec.encode(frame, this.tx.payload);
         if (bytes > 0) {
-          this.sendPacket(target, this.codecSpec.payloadType, this.marker, this.ts, bytes);
-          this.marker = false;
+          this.tx.send(target, this.codecSpec.payloadType, this.tx.marker, this.tx.ts, bytes);
+          this.tx.marker = false;
         }
       } else {
-        this.marker = true; // silence suppressed: the next audio starts a talkspurt (RFC 3551 §4.1)
+        this.tx.marker = true; // silence suppressed: the next audio starts a talkspurt (RFC 3551 §4.1)
       }
     }
-    this.ts = (this.ts + this.outFrame.length) >>> 0;
+    this.tx.ts = (this.tx.ts + this.outFrame.length) >>> 0;
     this.rtcp.tick(nowMs);
   }
 
@@ -814,22 +762,16 @@ export class RtpEndpoint {
       this.stopPlay('finished');
       return false;
     }
-    const bytes = this.codec.encode(this.outFrame, this.payloadBuf);
+    const bytes = this.codec.encode(this.outFrame, this.tx.payload);
     if (bytes <= 0) return false;
-    const buf = this.sendBufs[this.sendIdx];
-    const len = writeRtp({ marker: true, payloadType: this.codecSpec.payloadType, sequenceNumber: this.seq, timestamp: this.ts, ssrc: this.ssrc }, this.payloadBuf.subarray(0, bytes), buf);
+    const tx = this.tx;
     this.prepared = undefined;
-    this.sendIdx = (this.sendIdx + 1) % SEND_BUFFERS;
-    try {
-      this.rtpSocket.send(buf, 0, len);
-    } catch {
-      return false; // socket closing: nothing went out, nothing changes
+    if (!tx.sendWritten(tx.write(this.codecSpec.payloadType, true, tx.ts, bytes))) {
+      tx.marker = true; // socket closing: a lost packet to the peer; the next one starts a talkspurt
+      return false;
     }
-    this.seq = (this.seq + 1) & 0xffff;
-    this.ts = (this.ts + this.outFrame.length) >>> 0;
-    this.counters.packetsOut++;
-    this.counters.bytesOut += len;
-    this.marker = false;
+    tx.ts = (tx.ts + this.outFrame.length) >>> 0;
+    tx.marker = false;
     this.tsLead = true;
     return true;
   }
@@ -864,37 +806,5 @@ export class RtpEndpoint {
     if (this.peer) return this.peer.inHave && !this.peer.muted ? this.peer.inFrame : undefined;
     if (this.echo && this.inHave) return this.inFrame;
     return undefined;
-  }
-
-  private sendPacket(target: { address: string; port: number }, pt: number, marker: boolean, ts: number, payloadLength: number): void {
-    const buf = this.sendBufs[this.sendIdx];
-    this.sendIdx = (this.sendIdx + 1) % SEND_BUFFERS;
-    const len = writeRtp({ marker, payloadType: pt, sequenceNumber: this.seq, timestamp: ts, ssrc: this.ssrc }, this.payloadBuf.subarray(0, payloadLength), buf);
-    this.seq = (this.seq + 1) & 0xffff;
-    const c = this.connectedTo;
-    try {
-      if (c !== undefined && c.port === target.port && c.address === target.address) this.rtpSocket.send(buf, 0, len);
-      else if (c === undefined) this.rtpSocket.send(buf, 0, len, target.port, target.address);
-      else return; // connected elsewhere (cannot happen: a remote change disconnects first)
-    } catch {
-      // dgram refuses an addressed send while a connect() is completing: this one frame is lost.
-      return;
-    }
-    this.counters.packetsOut++;
-    this.counters.bytesOut += len;
-  }
-
-  /** The datagram part of an RTCP send (rtcp-session.ts decides what and where): from the RTCP socket, or the RTP socket with rtcp-mux. */
-  private sendRtcpDatagram(buf: Buffer, port: number, address: string, sent?: () => void): boolean {
-    const sock = this.rtcpSocket ?? this.rtpSocket;
-    const c = sock === this.rtpSocket ? this.connectedTo : undefined;
-    if (c && (c.port !== port || c.address !== address)) return false; // rtcp-mux goes to the RTP target; anything else cannot leave a connected socket
-    try {
-      if (c) sock.send(buf, sent ? () => sent() : undefined);
-      else sock.send(buf, port, address, sent ? () => sent() : undefined);
-    } catch {
-      return false;
-    }
-    return true;
   }
 }
