@@ -82,7 +82,7 @@ export const actionBodies: Record<string, object> = {
     initialSilenceTimeoutMs: { type: 'integer', minimum: 100, maximum: 300000, description: 'default 5000' },
     prompt: playSources, bargeIn: { type: 'boolean', description: 'default true' },
     choices: {
-      type: 'array', minItems: 1, maxItems: 50, description: 'required for speech modes',
+      type: 'array', minItems: 1, maxItems: 50, description: 'speech modes: the phrases to match; default none = free-form (recognize.completed {speech, confidence}, docs/speech.md)',
       items: { type: 'object', properties: { label: { type: 'string', maxLength: 128 }, phrases: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 256 }, minItems: 1, maxItems: 50 } }, required: ['label', 'phrases'], additionalProperties: false },
     },
     legId,
