@@ -145,7 +145,8 @@ describe('ACS face: participants, mute, hold, cancel add, transfer — SDK only,
 
       // Transfer the caller to a third party (REFER refused by the caller → dialed and bridged).
       const { run: uas3 } = await carrier('calls-uas-answer.xml');
-      await conn.transferCallToParticipant({ phoneNumber: TRANSFER_TO }, { operationContext: 'transfer' });
+      assert.deepEqual(await refused(conn.transferCallToParticipant({ phoneNumber: TRANSFER_TO }, { transferee: { phoneNumber: '+4930555999' } })), [404, 'NotFound'], 'transferee not in the call');
+      await conn.transferCallToParticipant({ phoneNumber: TRANSFER_TO }, { operationContext: 'transfer', transferee: { phoneNumber: CALLER } });
       const accepted = await waitForCallback(callbacks, sdk, 'CallTransferAccepted').catch(async (e: Error) => { throw new Error(`${e.message}\n${explain(await uas3)}`); });
       assert.equal(accepted.operationContext, 'transfer');
 

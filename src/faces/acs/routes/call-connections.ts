@@ -104,7 +104,10 @@ export const callConnectionRoutes: AcsRoute[] = [
   {
     method: 'POST', pattern: callAction('transferToParticipant'),
     async handle(ctx, request, reply, g, body) {
-      await ctx.run(request, decodeURIComponent(g[1]), 'transferBlind', { target: ctx.participant(body.targetParticipant, 'targetParticipant') }, body);
+      const id = decodeURIComponent(g[1]);
+      // transferee: which party is transferred (a multi-party call); absent = the primary leg.
+      const legId = ctx.legFor(request, id, body.transferee);
+      await ctx.run(request, id, 'transferBlind', { target: ctx.participant(body.targetParticipant, 'targetParticipant'), ...(legId ? { legId } : {}) }, body);
       return reply.code(202).send(echoContext(body));
     },
   },
