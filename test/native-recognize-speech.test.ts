@@ -93,11 +93,12 @@ applications:
   test('speech without choices: the caller says the sentence → recognize.completed {speech "i would …", confidence}', { timeout: 40_000 }, async () => {
     const { callId, sipp } = await answeredCall('acs-uac-tone-wait-bye.xml', { 'tone.ulaw': join(work, 'tone.ulaw') });
     try {
+      const asked = Date.now();
       const rec = await api('POST', `/v1/calls/${callId}/recognize`, { mode: 'speech', initialSilenceTimeoutMs: 10_000, operationContext: 'say-it' });
       assert.equal(rec.status, 202, JSON.stringify(rec.json));
       assert.equal(rec.json.name, 'recognize');
       const done = await outcome(callId, 20_000);
-      console.log(`  ${done.type}: ${JSON.stringify(done.data)}`);
+      console.log(`  ${done.type} after ${Date.now() - asked} ms: ${JSON.stringify(done.data)}`);
       assert.equal(done.type, 'recognize.completed', JSON.stringify(done.data));
       assert.match(String(done.data.speech), /\bi would\b/);
       assert.equal(typeof done.data.confidence, 'number');
