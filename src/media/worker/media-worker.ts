@@ -43,6 +43,9 @@ const gcSteer = new GcSteer();
  */
 const PHASES = Math.max(1, Math.min(10, Number(process.env.SWITCHBOARD_MEDIA_PHASES) || 1));
 
+/** Send a new prompt's first frame at the command (RtpEndpoint.sendFirstFrameNow). Default on. */
+const START_NOW = process.env.SWITCHBOARD_MEDIA_START_NOW !== '0';
+
 /** Per-endpoint bookkeeping of the phased tick (WeakMap: nothing to clean up when an endpoint goes). */
 interface Slot {
   group: number;
@@ -265,8 +268,9 @@ async function command(id: number, ep: RtpEndpoint, cmd: EndpointCommand): Promi
         }
       }
       ep.startPlay(cmd.op, source, b);
-      // Its first frame leaves now rather than on the next tick (up to 20 ms away), when that keeps RTP timing valid.
-      ep.sendFirstFrameNow(Number(process.hrtime.bigint()) / 1e6);
+      // Its first frame leaves now rather than on the next tick (up to 20 ms away), when that keeps
+      // RTP timing valid. $SWITCHBOARD_MEDIA_START_NOW=0 turns it off (for comparisons).
+      if (START_NOW) ep.sendFirstFrameNow(Number(process.hrtime.bigint()) / 1e6);
       return undefined;
     }
     case 'cancel':
@@ -384,6 +388,21 @@ async function handle(msg: MainToWorker): Promise<void> {
       case 'createConference':
         conferences.set(msg.conf, new ConferenceRoom(msg.conf, msg.rate));
         post({ t: 'reply', req: msg.req, ok: true });
+        return;
+      case 'playConference': {
+        const room = conferences.get(msg.conf);
+        if (!room) throw Object.assign(new Error('conference closed'), { code: 'CLOSED' });
+        const source = await openSource(msg.specs, room.rate, msg.opts.loop ?? 1);
+        if (room.closed) {
+          source.close();
+          throw Object.assign(new Error('conference closed'), { code: 'CLOSED' });
+        }
+        // Replied when the prompt ends (conference-room.ts completes it once).
+        room.play(msg.op, source, (result) => post({ t: 'reply', req: msg.req, ok: true, value: result }));
+        return;
+      }
+      case 'cancelConferencePlay':
+        post({ t: 'reply', req: msg.req, ok: true, value: conferences.get(msg.conf)?.cancelPlay(msg.op) ?? false });
         return;
       case 'closeConference':
         conferences.get(msg.conf)?.close();
