@@ -15,6 +15,7 @@
  *                                             worker ──{t:'event', ep, name, data}
  *                                             worker ──{t:'audio', ep, rate, frames} ──▶ main ──{t:'streamAck', ep, batches}
  *  main ──{t:'createConference', req, conf, rate} / {t:'closeConference', req, conf}
+ *  main ──{t:'playConference', req, conf, op, specs, opts}──▶ worker ──{t:'reply', value: result} when it ends
  *  main ──{t:'shutdown', req}───────────────▶ worker closes every endpoint, replies, exits
  * ```
  */
@@ -63,6 +64,14 @@ export type MainToWorker =
   | { t: 'load'; req: number }
   | { t: 'createConference'; req: number; conf: number; rate: number }
   | { t: 'closeConference'; req: number; conf: number }
+  /**
+   * Play into conference `conf`'s mix as its operation `op`. The reply comes when the prompt
+   * ENDS (value: its OperationResult — finished | cancelled), or at once with ok:false when it
+   * cannot be opened; so the main thread needs no separate completion message.
+   */
+  | { t: 'playConference'; req: number; conf: number; op: number; specs: PlaySpec[]; opts: { loop?: number } }
+  /** Stop conference play `op`; replies true, or false when it is not playing. */
+  | { t: 'cancelConferencePlay'; req: number; conf: number; op: number }
   /** Stream-out flow control: the main thread consumed this many 'audio' batches (no reply). */
   | { t: 'streamAck'; ep: number; batches: number }
   | { t: 'shutdown'; req: number };
@@ -105,7 +114,7 @@ export interface WorkerLoad {
 export type WorkerToMain =
   /** `warning`: something the worker could not set up but works without (e.g. its thread priority). */
   | { t: 'ready'; warning?: string }
-  | { t: 'reply'; req: number; ok: true; value?: CreatedEndpoint | EndpointStats | WorkerLoad | boolean }
+  | { t: 'reply'; req: number; ok: true; value?: CreatedEndpoint | EndpointStats | WorkerLoad | boolean | OperationResult }
   | { t: 'reply'; req: number; ok: false; error: string; code?: string }
   | { t: 'opDone'; ep: number; op: number; result: OperationResult }
   /** Stream-out chunks, 20 ms each at the stream rate; their buffers are transferred. */
