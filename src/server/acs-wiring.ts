@@ -49,8 +49,9 @@ export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | und
     notices = eventGridNotices(store, t, logger, clock);
     void notices.start().catch((err: unknown) => logger?.error({ err }, 'Event Grid notifications: start failed'));
   });
-  // Stops following commits before the process lets go of the store; what was not appended
-  // yet is found by the sweep at the next start (recordings) or dies with its call (IncomingCall).
+  // Stops following commits when HTTP closes (the server closes the store just before, so an
+  // append racing the shutdown may fail: it is logged, and the next start's sweep appends the
+  // recording notice; an IncomingCall dies with its ringing call).
   http.addHook('onClose', async () => { await notices?.stop(); });
   registerAcsFace(http, {
     tenancy, calls: () => calls, contexts, signer, ...(clock ? { clock } : {}),
