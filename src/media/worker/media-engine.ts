@@ -276,7 +276,7 @@ export class MediaEngine {
     const c = new ConferenceHandle(id, w.index, rate, async (conf) => {
       proxy.conferences.delete(conf);
       await proxy.request((req) => ({ t: 'closeConference', req, conf }));
-    });
+    }, (build) => proxy.request(build));
     w.conferences.set(id, c);
     return c;
   }
