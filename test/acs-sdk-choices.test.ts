@@ -49,6 +49,7 @@ describe('ACS face: recognize a spoken choice (our TTS streamed by a SIPp caller
       const callbacks = await startReceiver();
       t.after(() => callbacks.close());
       const caller = runSipp({ scenario: 'acs-uac-speak-wait-bye.xml', target: bot.node.sip, service: NUMBER, cwdFiles: { 'speech.ulaw': speech(word) }, args: ['-mp', String(await freeUdpPort())], timeoutMs: 35_000 });
+      t.after(() => caller.then(() => {})); // a failed assertion must not leave SIPp behind
       const incoming = await waitForRequest(bot.eventGrid, () => true, 'IncomingCall').catch(async (e: Error) => { throw new Error(`${e.message}\n${explain(await caller)}`); });
       const [ev] = JSON.parse(incoming.body) as { data: { incomingCallContext: string } }[];
       const answered = await bot.client(sdk).answerCall(ev.data.incomingCallContext, `${callbacks.url}?sdk=${v}`);

@@ -57,6 +57,7 @@ describe('ACS face: createCall through a trunk and sendDtmfTones, SDK only', { s
       await new Promise<void>((r) => rtp.bind(0, '127.0.0.1', () => r()));
       t.after(() => rtp.close());
       const uas = runSipp({ scenario: 'acs-uas-answer-dtmf-port.xml', localPort: trunkPort, args: ['-set', 'rtpport', String(rtp.address().port)], timeoutMs: 30_000 });
+      t.after(() => uas.then(() => {})); // a failed assertion must not leave SIPp behind
       await new Promise((r) => setTimeout(r, 300));
 
       const created = await bot.client(sdk).createCall({ targetParticipant: { phoneNumber: DIALED }, sourceCallIdNumber: { phoneNumber: CALLER_ID } }, `${callbacks.url}?sdk=${v}`, { operationContext: 'outbound' });

@@ -41,12 +41,18 @@ describe('ACS face: participants, mute, hold, cancel add, transfer — SDK only,
       t.after(() => callbacks.close());
       /** The carrier side: one SIPp UAS at a time on the trunk's port. */
       // (Wrapped in an object: an async function returning the run's promise would await it.)
+      // Every SIPp run is awaited after the test (each ends by itself within its timeout), so a
+      // failed assertion cannot leave a SIPp behind when the runner exits.
+      const runs: Promise<SippResult>[] = [];
+      t.after(() => Promise.allSettled(runs));
       const carrier = async (scenario: string): Promise<{ run: Promise<SippResult> }> => {
         const run = runSipp({ scenario, localPort: trunkPort, args: ['-mp', String(await freeUdpPort())], timeoutMs: 25_000 });
+        runs.push(run);
         await new Promise((r) => setTimeout(r, 300));
         return { run };
       };
       const caller = runSipp({ scenario: 'acs-uac-refuse-refer-wait-bye.xml', target: bot.node.sip, service: NUMBER, args: ['-mp', String(await freeUdpPort())], timeoutMs: 55_000 });
+      runs.push(caller);
       const incoming = await waitForRequest(bot.eventGrid, () => true, 'IncomingCall').catch(async (e: Error) => { throw new Error(`${e.message}\n${explain(await caller)}`); });
       const [ev] = JSON.parse(incoming.body) as { data: { incomingCallContext: string } }[];
       const T0 = Date.now(); const mark = (w: string) => { if (process.env.ACS_DEBUG) console.log(`[${Date.now() - T0} ms] ${w}`); };
