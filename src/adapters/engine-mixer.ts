@@ -4,18 +4,24 @@
 // the mixer near the first member; an endpoint of another worker is refused (CROSS_WORKER).
 // Per-member mute is the conference's own (updateConference({ muted })), not the endpoint's.
 //
-// PARTIAL: the mix runs at 8 kHz (G.711 legs); a leg whose media rate differs (e.g. Opus at
-// 48 kHz) is refused by the engine with RATE_MISMATCH (no resampling per member yet).
+// The mix runs at 16 kHz (wideband): a G.711 leg (8 kHz) is resampled up and its mix back
+// down, an Opus leg (48 kHz) down and back up, an L16/16000 leg not at all (src/media/engine
+// conference-room.ts). 16 kHz rather than the highest member rate: the rate never changes
+// while the conference runs (no mixer rebuild, no glitch when a wideband leg joins or leaves),
+// it carries all of G.711 and the speech band of wideband codecs, and a 48 kHz mix would
+// triple the cost of every member for audio that speech does not have (docs/media.md).
+//
+// play(): prompts play into the mix (ConferenceHandle.play); everyone hears them.
 //
 // Close cascade: close() closes the conference (members leave it and fall back to silence;
 // their legs go on); afterwards add/setMuted reject and remove is a no-op. The conference
 // closing by itself (worker exit, engine close) marks the mixer closed too.
-import type { MediaEndpoint, Mixer, MixerFactory } from '../core/index.ts';
+import type { MediaEndpoint, MediaOperation, MediaResult, Mixer, MixerFactory, PlayItem } from '../core/index.ts';
 import type { ConferenceHandle, MediaEngine } from '../media/index.ts';
-import { EngineMediaEndpoint } from './engine-media-endpoint.ts';
+import { EngineMediaEndpoint, toPlaySpecs } from './engine-media-endpoint.ts';
 
-/** Mix rate: the engine's G.711 media rate. */
-const MIX_RATE = 8000;
+/** Mix rate: wideband, whatever the members' codecs (see the top of this file for why). */
+const MIX_RATE = 16000;
 
 function engineEndpoint(ep: MediaEndpoint): EngineMediaEndpoint {
   if (!(ep instanceof EngineMediaEndpoint)) throw new TypeError('the engine mixer only mixes media-engine endpoints');
@@ -65,6 +71,26 @@ export class EngineMixer implements Mixer {
 
   has(endpoint: MediaEndpoint): boolean {
     return this.members.has(endpoint.id);
+  }
+
+  async play(items: readonly PlayItem[], opts: { loop?: boolean } = {}): Promise<MediaOperation> {
+    this.check();
+    const op = await this.conf.play(toPlaySpecs(items), { loop: opts.loop ? 0 : 1 });
+    const done: Promise<MediaResult> = op.done.then((r): MediaResult => {
+      if (this.conf.closed) return { reason: 'closed' };
+      switch (r.reason) {
+        case 'finished': return { reason: 'completed' };
+        case 'cancelled': return { reason: 'cancelled' };
+        default: return { reason: 'failed', error: r.error ?? 'media error' };
+      }
+    });
+    return {
+      done,
+      cancel: async () => {
+        await this.conf.cancelPlay(op.id).catch(() => false);
+        await done;
+      },
+    };
   }
 
   async close(): Promise<void> {

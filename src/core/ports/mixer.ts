@@ -9,7 +9,7 @@
 //
 // Close cascade: close() makes every member leave (they fall back to silence, their calls go
 // on) and releases the mix; afterwards add/setMuted reject and remove is a no-op. Idempotent.
-import type { MediaEndpoint } from './media-endpoint.ts';
+import type { MediaEndpoint, MediaOperation, PlayItem } from './media-endpoint.ts';
 
 export interface MixerMemberOptions {
   /** Others do not hear this member (it still hears them); default false. */
@@ -26,6 +26,12 @@ export interface Mixer {
   /** Makes it leave; a no-op when it is not a member (or already closed). */
   remove(endpoint: MediaEndpoint): Promise<void>;
   has(endpoint: MediaEndpoint): boolean;
+  /**
+   * Plays `items` INTO the mix: every member hears it (muted ones too), on top of each other.
+   * `opts.loop`: repeat until cancelled, default false. No barge-in. Optional: a mixer without
+   * it makes core play to each leg instead. The operation settles 'closed' when the mixer closes.
+   */
+  play?(items: readonly PlayItem[], opts?: { loop?: boolean }): Promise<MediaOperation>;
   /** Removes every endpoint and releases the mixer; idempotent. */
   close(): Promise<void>;
 }
