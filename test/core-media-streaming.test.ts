@@ -178,3 +178,16 @@ it('a failed connect: the operation fails (500, MEDIA_FAILED) and mediaStreaming
   assert.match(r2.message, /not configured/i);
   await none.svc.close();
 });
+
+it('every tapped leg gone while the call goes on: the stream ends (stopped, reason legsEnded), the socket closed', async () => {
+  const streamer = fakeStreamer();
+  const { svc, ep, call } = await answered(streamer);
+  await (await svc.execute(call.id, 'startMediaStreaming', { url: 'ws://app/m' }, { principal: me })).done;
+  await ep.taps[0]!.close(); // what the adapter does when the leg's endpoint closes
+  await tick();
+  await call.journal.settled();
+  const evs = await events(call.id, 'mediaStreaming.');
+  assert.deepEqual(evs.map((e) => [e.type, e.data.reason]), [['mediaStreaming.started', undefined], ['mediaStreaming.stopped', 'legsEnded']]);
+  assert.equal(streamer.conns[0]!.closedBy, 'us');
+  await svc.close();
+});

@@ -4,6 +4,7 @@
 //
 // ```
 //   streaming ──stop() / call ends──────────▶ stopped   (mediaStreaming.stopped {reason:'stopped'|'callEnded', dropped})
+//       ├─────every tapped leg's endpoint closed▶ stopped (reason 'legsEnded')
 //       └─────peer closes / socket fails────▶ stopped | failed (mediaStreaming.stopped {reason:'peer'} /
 //                                                                mediaStreaming.failed {reason, error, dropped})
 // ```
@@ -48,6 +49,8 @@ export class StreamingSession implements RunningOperation {
   readonly media = false;
   readonly id: string;
   private stopping?: Promise<void>;
+  /** Set synchronously on the first end(): closing taps re-enters through their 'closed' events. */
+  private ending = false;
   private readonly startedAt: number;
   private readonly cleanups: (() => void)[] = [];
 
@@ -56,9 +59,14 @@ export class StreamingSession implements RunningOperation {
     this.startedAt = s.clock.now();
     sessions.set(s.call, this);
     s.call.operations.add(this);
+    let open = s.taps.length;
     for (const { tap, participant } of s.taps) {
       tap.on('audio', (a) => {
         s.conn.sendAudio({ samples: a.samples, ...(participant ? { participant } : {}), timestampMs: s.clock.now(), silent: isSilent(a.samples) });
+      });
+      // Every tapped leg gone (their endpoints closed) while the call goes on: nothing left to stream.
+      tap.once('closed', () => {
+        if (--open === 0 && !this.ending) void this.end({ reason: 'legsEnded' });
       });
     }
     if (s.dtmf) {
@@ -103,8 +111,10 @@ export class StreamingSession implements RunningOperation {
   }
 
   /** Stops everything once and journals the final event; idempotent. */
-  private end(how: { reason: 'stopped' | 'callEnded' | 'peer' | 'error'; error?: string }): Promise<void> {
-    this.stopping ??= (async () => {
+  private end(how: { reason: 'stopped' | 'callEnded' | 'legsEnded' | 'peer' | 'error'; error?: string }): Promise<void> {
+    if (this.ending) return this.stopping ?? Promise.resolve();
+    this.ending = true;
+    this.stopping = (async () => {
       const { call, conn, taps, playTo } = this.s;
       sessions.delete(call);
       call.operations.delete(this);
