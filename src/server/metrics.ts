@@ -57,6 +57,8 @@ export interface SwitchboardMetrics {
   sipBan(): void;
   /** Count one DTMF digit detected by the media engine, by source (rfc4733, inband, info). */
   mediaDtmf(source: string): void;
+  /** Count audio frames (20 ms) a media stream's WebSocket consumer was too slow for (shed, oldest first). */
+  mediaStreamDropped(frames: number): void;
   /**
    * Count one webhook attempt by outcome, with how long its request took and (delivered only)
    * how long the event waited since it was enqueued — the latency an application sees.
@@ -127,6 +129,11 @@ export function createMetrics(opts: CreateMetricsOptions = {}): SwitchboardMetri
     name: 'media_dtmf_digits_total',
     help: 'DTMF digits detected by the media engine, by source (rfc4733, inband, info).',
     labelNames: ['source'] as const,
+    registers: [registry],
+  });
+  const streamDropped = new Counter({
+    name: 'media_stream_frames_dropped_total',
+    help: 'Audio frames (20 ms) shed because a media streaming WebSocket consumer was too slow.',
     registers: [registry],
   });
   const bans = new Counter({ name: 'sip_bans_total', help: 'Source addresses banned by SIP flood protection.', registers: [registry] });
@@ -262,6 +269,9 @@ export function createMetrics(opts: CreateMetricsOptions = {}): SwitchboardMetri
     },
     mediaDtmf(source) {
       dtmfDigits.inc({ source: source === 'rfc4733' || source === 'inband' || source === 'info' ? source : 'other' });
+    },
+    mediaStreamDropped(frames) {
+      if (frames > 0) streamDropped.inc(frames);
     },
     webhookAttempt(outcome, requestMs, enqueuedToDeliveredMs) {
       webhookAttempts.inc({ outcome });
