@@ -14,13 +14,18 @@ export const ACS_FORMAT = 'acs';
 /** serverCallId as ACS shows it: opaque base64 (ours wraps the Switchboard call id). */
 export const serverCallIdOf = (callId: string): string => Buffer.from(`sb:${callId}`).toString('base64');
 
+/** Subcodes Switchboard emits without an ACS equivalent start here (10000 + core subcode). */
+export const SWITCHBOARD_SUBCODE_BASE = 10_000;
+
 interface CoreResult { code: number; subcode: number; message: string }
 
 /**
  * Core subcode → ACS resultInformation {code, subCode}. ACS's own catalogue for the ones it
  * documents (8531 max tones, 8514 stop tone, 8532 inter-digit timeout, 8510 initial silence,
  * 8508 cancelled, 8545/8547 choice matched/not, 8536 play source failed); otherwise core's
- * code with 0 (success) or 9000 + core subcode, so every value is stable. See docs/faces/acs.md.
+ * code with 0 (success) or SWITCHBOARD_SUBCODE_BASE (10000) + core subcode — above ACS's own
+ * 4-digit range (it defines 9001–9003, 9998, 9999), so a bot never mistakes ours for one of
+ * Azure's — and every value is stable. See docs/faces/acs.md.
  */
 export function resultInformation(r: CoreResult | undefined, fallbackMessage: string): { code: number; subCode: number; message: string } {
   if (!r) return { code: 200, subCode: 0, message: fallbackMessage };
@@ -35,9 +40,13 @@ export function resultInformation(r: CoreResult | undefined, fallbackMessage: st
     [SUBCODE.CANCELLED]: [400, 8508],
     [SUBCODE.CALL_ENDED]: [400, 8508],
     [SUBCODE.MEDIA_FAILED]: [500, 8536],
+    [SUBCODE.NO_ANSWER]: [480, 8541],
+    [SUBCODE.BUSY]: [486, 8539],
+    [SUBCODE.PEER_REJECTED]: [603, 8538],
+    [SUBCODE.INVITATION_NOT_FOUND]: [404, 8522],
   };
   const m = map[r.subcode];
-  return { code: m?.[0] ?? r.code, subCode: m?.[1] ?? 9000 + r.subcode, message: r.message };
+  return { code: m?.[0] ?? r.code, subCode: m?.[1] ?? SWITCHBOARD_SUBCODE_BASE + r.subcode, message: r.message };
 }
 
 /** An ACS callback built from a core event: its type (without the prefix) and its data. */
