@@ -25,6 +25,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { SpeechError } from '../types.ts';
 import { foldUpsample, to16k } from './pocketsphinx-recognizer.ts';
+import { SilenceGate, type SilenceGateOptions } from './silence-gate.ts';
 
 /** One result, structurally the core port's TranscriptResult (offsets from the session start). */
 export interface TranscriberResult {
@@ -55,6 +56,11 @@ export interface PocketsphinxTranscriberOptions {
   extraArgs?: string[];
   /** How long end() waits for the last result before killing the process. Default 10,000 ms. */
   endTimeoutMs?: number;
+  /**
+   * Near-digital silence dropped before the engine (silence-gate.ts; offsets stay stream times),
+   * or false to give the engine every sample. Default {keepMs: 250, passMs: 1000}.
+   */
+  silenceGate?: Omit<SilenceGateOptions, 'rate'> | false;
 }
 
 const WORD_LINE = /^(\S+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?) ([\d.eE+-]+)$/;
@@ -111,14 +117,17 @@ export class PocketsphinxSession extends EventEmitter<SessionEvents> {
   private readonly exited: Promise<void>;
   private open = true;
   private stderr = '';
+  private readonly gate: SilenceGate | undefined;
 
   constructor(
     private readonly opts: Required<TranscriberSessionOptions>,
     binary: string,
     extraArgs: string[],
     private readonly endTimeoutMs: number,
+    gate: Omit<SilenceGateOptions, 'rate'> | false = {},
   ) {
     super();
+    this.gate = gate === false ? undefined : new SilenceGate({ ...gate, rate: opts.rate });
     // Node's stdin pipe is a socketpair, which the binary's fopen("/dev/stdin") refuses (exit 1):
     // `cat |` gives it a real pipe. The shell and both children form one process group (detached),
     // killed together.
@@ -131,7 +140,7 @@ export class PocketsphinxSession extends EventEmitter<SessionEvents> {
       while ((nl = buf.indexOf('\n')) >= 0) {
         const r = this.parser.line(buf.slice(0, nl));
         buf = buf.slice(nl + 1);
-        if (r) this.emit('result', r);
+        if (r) this.emit('result', this.streamTimes(r));
       }
     });
     this.child.stderr.on('data', (d: Buffer) => {
@@ -163,10 +172,23 @@ export class PocketsphinxSession extends EventEmitter<SessionEvents> {
     if (this.listenerCount('error') > 0) this.emit('error', err);
   }
 
+  /** The engine's times (audio it was given) → times since the session's first sample. */
+  private streamTimes(r: TranscriberResult): TranscriberResult {
+    const g = this.gate;
+    if (!g || g.droppedMs === 0) return r;
+    const map = (start: number, dur: number): { offsetMs: number; durationMs: number } => {
+      const offsetMs = Math.round(g.toStreamMs(start));
+      return { offsetMs, durationMs: Math.round(g.toStreamMs(start + dur)) - offsetMs };
+    };
+    return { ...r, ...map(r.offsetMs, r.durationMs), ...(r.words ? { words: r.words.map((w) => ({ text: w.text, ...map(w.offsetMs, w.durationMs) })) } : {}) };
+  }
+
   /** PCM 16-bit mono at the session's rate; ignored once ended. */
   write(samples: Int16Array): void {
     if (!this.open || samples.length === 0) return;
-    const pcm = this.to16k(samples);
+    const kept = this.gate ? this.gate.push(samples) : samples;
+    if (kept.length === 0) return;
+    const pcm = this.to16k(kept);
     this.child.stdin.write(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
   }
 
@@ -214,6 +236,7 @@ export class PocketsphinxTranscriber {
   readonly binary: string;
   readonly extraArgs: string[];
   readonly endTimeoutMs: number;
+  readonly silenceGate: Omit<SilenceGateOptions, 'rate'> | false;
   /** Locales the installed model covers. */
   readonly locales = ['en-US'];
 
@@ -221,6 +244,7 @@ export class PocketsphinxTranscriber {
     this.binary = opts.binary ?? 'pocketsphinx_continuous';
     this.extraArgs = opts.extraArgs ?? [];
     this.endTimeoutMs = opts.endTimeoutMs ?? 10_000;
+    this.silenceGate = opts.silenceGate ?? { keepMs: 250, passMs: 1000 };
   }
 
   startSession(opts: TranscriberSessionOptions): PocketsphinxSession {
@@ -228,6 +252,6 @@ export class PocketsphinxTranscriber {
     if (!this.locales.some((l) => l.toLowerCase() === locale.toLowerCase())) {
       throw new SpeechError('BAD_REQUEST', `locale ${locale} is not installed for the local transcriber (only ${this.locales.join(', ')})`);
     }
-    return new PocketsphinxSession({ rate: opts.rate, locale, bandwidth: opts.bandwidth ?? 'narrow' }, this.binary, this.extraArgs, this.endTimeoutMs);
+    return new PocketsphinxSession({ rate: opts.rate, locale, bandwidth: opts.bandwidth ?? 'narrow' }, this.binary, this.extraArgs, this.endTimeoutMs, this.silenceGate);
   }
 }
