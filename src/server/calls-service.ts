@@ -92,7 +92,10 @@ export class CallsWiring {
       // Conferences (addParticipant) mix in the media worker of the call's first leg.
       mixerFactory: new EngineMixerFactory(deps.media),
       // Media streaming and live transcription to the applications' WebSockets, in each face's framing.
-      mediaStreamer: createMediaStreamer({ framers: [nativeStreamFramer, acsStreaming(ctx.http, config.publicHost)], clock, logger: this.logger }),
+      mediaStreamer: createMediaStreamer({
+        framers: [nativeStreamFramer, acsStreaming(ctx.http, config.publicHost)], clock, logger: this.logger,
+        onDropped: (n) => ctx.metrics.mediaStreamDropped(n),
+      }),
       ...(deps.unansweredTimeoutMs !== undefined ? { unansweredTimeoutMs: deps.unansweredTimeoutMs } : {}),
     });
     this.inbound = { calls: this.calls, media: deps.media, publicHost: config.publicHost, clock, logger: this.logger, scratchDir };

@@ -117,4 +117,28 @@ describe('createMediaStreamer over ws', () => {
       s2.wss.close();
     }
   });
+
+  test('a consumer that stops reading: audio is shed (oldest first), counted, reported once at the end', async () => {
+    const s = await server();
+    try {
+      const reported: number[] = [];
+      const accepted = s.next();
+      const bulky: StreamFramer = { ...testFramer, audio: (_r, f) => 'x'.repeat(4000) + String(f.timestampMs) };
+      const conn = await createMediaStreamer({ framers: [bulky], onDropped: (n) => reported.push(n) }).connect({ ...req(s.url), format: 'test' });
+      const peer = await accepted;
+      (peer.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      // 20,000 frames (≈ 80 MB) offered far faster than real time to a socket nobody reads.
+      for (let i = 0; i < 20_000; i++) {
+        conn.sendAudio({ samples: new Int16Array(320), timestampMs: i, silent: false });
+        if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
+      }
+      assert.ok(conn.dropped > 10_000, `shed ${conn.dropped}`);
+      const closed = nextOf(conn, 'closed');
+      peer.ws.terminate();
+      await closed;
+      assert.deepEqual(reported, [conn.dropped]);
+    } finally {
+      s.wss.close();
+    }
+  });
 });

@@ -36,6 +36,8 @@ export interface MediaStreamerOptions {
   closeTimeoutMs?: number;
   /** Largest message accepted from the application, bytes; default 1 MiB. */
   maxMessageBytes?: number;
+  /** Told, when a connection ends, how many audio frames it shed (for a metric); default none. */
+  onDropped?: (frames: number) => void;
 }
 
 /** Frames of 20 ms. */
@@ -53,7 +55,7 @@ class WsStreamConnection extends EventEmitter<StreamConnectionEvents> implements
     private readonly ws: WebSocket,
     private readonly req: StreamConnectRequest,
     private readonly framer: StreamFramer,
-    private readonly o: { clock: Clock; logger: Logger; maxQueueMs: number; closeTimeoutMs: number },
+    private readonly o: { clock: Clock; logger: Logger; maxQueueMs: number; closeTimeoutMs: number; onDropped?: (frames: number) => void },
   ) {
     super();
     this.queue = new AudioSendQueue({ send: (data, done) => this.ws.send(data, done) }, Math.ceil(o.maxQueueMs / FRAME_MS));
@@ -88,6 +90,10 @@ class WsStreamConnection extends EventEmitter<StreamConnectionEvents> implements
     if (this.ended) return;
     this.ended = true;
     this.queue.close();
+    if (this.queue.dropped > 0) {
+      this.o.logger.info({ stream: this.id, callId: this.req.callId, dropped: this.queue.dropped }, 'media stream consumer was too slow: audio shed');
+      this.o.onDropped?.(this.queue.dropped);
+    }
     this.emit('closed', c);
   }
 
@@ -166,7 +172,7 @@ export function createMediaStreamer(opts: MediaStreamerOptions): MediaStreamer {
         ws.once('error', fail);
         ws.once('unexpected-response', (_r, res) => fail(new Error(`WebSocket handshake refused: HTTP ${res.statusCode ?? '?'}`)));
       });
-      const conn = new WsStreamConnection(ws, req, framer, { clock, logger, maxQueueMs, closeTimeoutMs });
+      const conn = new WsStreamConnection(ws, req, framer, { clock, logger, maxQueueMs, closeTimeoutMs, ...(opts.onDropped ? { onDropped: opts.onDropped } : {}) });
       for (const m of framer.open(req, req.meta?.subscriptionId ?? conn.id)) ws.send(m);
       logger.debug({ stream: conn.id, callId: req.callId, format: req.format, content: req.content }, 'media stream connected');
       return conn;
