@@ -1,11 +1,15 @@
 /**
  * One leg's media inside a worker: its RTP (and RTCP) socket(s), the codec, symmetric RTP with
  * anti-hijack latching, the inbound adaptive jitter buffer, DTMF detection and sending, VAD,
- * recording, streaming out/in, RTCP SR/RR with RTT (rtcp-session.ts), and whatever produces the outbound audio
+ * recording, streaming out/in, RTCP SR/RR with RTT, and whatever produces the outbound audio
  * (in priority order: a play operation, queued stream-in audio, the conference mix, the
  * bridged peer, echo, or silence). It never owns a timer: the worker's Ticker calls `pullInbound` on every endpoint,
  * then `pushOutbound` on every endpoint, every 20 ms — two phases so a bridged peer's frame of
  * this tick is ready whichever endpoint ticks first.
+ *
+ * Split by concern: the receive path is rtp-receiver.ts, the send side (seq/timestamp/marker,
+ * buffers, the connect()ed socket) rtp-sender.ts, RTCP rtcp-session.ts; this class ties them to
+ * the tick and the operations.
  *
  * Sending happens only on the tick (pacing); receiving on socket events (decode into a scratch
  * frame, copied into the jitter buffer). The per-packet path allocates nothing in steady state
@@ -26,9 +30,9 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { AudioSource } from '../audio.ts';
 import { frameSamples } from '../audio.ts';
-import { JitterBuffer } from '../jitter/index.ts';
+import type { JitterBuffer } from '../jitter/index.ts';
 import { StreamIn, StreamOut } from '../stream/index.ts';
-import { RtpHeader, ReceiverStats, isRtcp, parseRtpHeader } from '../rtp/index.ts';
+import { isRtcp, type ReceiverStats } from '../rtp/index.ts';
 import { DtmfDetectors } from './dtmf-detectors.ts';
 import { DtmfSender } from './dtmf-sender.ts';
 import type { ConferenceRoom } from './conference-room.ts';
@@ -36,12 +40,11 @@ import { createEndpointCodec, checkCodec, type EndpointCodec } from './endpoint-
 import type {
   CodecSpec, DetectOptions, DtmfEventData, EndpointOptions, EndpointStats, EndpointUpdate, MediaDirection, OperationResult, RemoteSpec, StreamOptions,
 } from './endpoint-types.ts';
-import { RtpLatch } from './rtp-latch.ts';
+import type { RtpLatch } from './rtp-latch.ts';
+import { RtpReceiver } from './rtp-receiver.ts';
 import { RtcpSession } from './rtcp-session.ts';
 import { RtpSender } from './rtp-sender.ts';
 
-/** RFC 3551 §4.5.3: comfort noise. Tolerated and ignored. */
-const PT_CN = 13;
 /**
  * The jitter buffer never adapts below 40 ms (the old fixed ring's delay): at 20 ms a peer whose
  * clock or send phase wobbles by a millisecond underruns, and each underrun/skip shifts the
@@ -148,15 +151,11 @@ export class RtpEndpoint {
   private preparedLen = 0;
 
   // Inbound.
-  private readonly header = new RtpHeader();
-  private readonly latch = new RtpLatch();
+  /** The receive path: latch, receiver stats, jitter buffer, decode (rtp-receiver.ts). */
+  private readonly rx: RtpReceiver;
+  private readonly latch: RtpLatch;
   private readonly stats: ReceiverStats;
-  private remoteSsrc: number | undefined;
   private readonly jb: JitterBuffer;
-  /** Decoded payload of the packet being received (up to 120 ms), and a view of its first 20 ms. */
-  private readonly decodeBuf: Int16Array;
-  private readonly decodeFrameView: Int16Array;
-  private lastRtpMs: number;
   private timeoutFired = false;
   /** This tick's inbound frame (out of the jitter buffer) and whether it holds audio (received or concealed). */
   inFrame: Int16Array;
@@ -192,7 +191,7 @@ export class RtpEndpoint {
   /** RTCP reports out and in (rtcp-session.ts). */
   private readonly rtcp: RtcpSession;
 
-  private readonly counters = { packetsIn: 0, bytesIn: 0, ignored: 0, ssrcChanges: 0, silenceFrames: 0 };
+  private readonly counters = { silenceFrames: 0 };
 
   private constructor(
     private readonly rtpSocket: Socket,
@@ -218,10 +217,6 @@ export class RtpEndpoint {
     this.outFrame = new Int16Array(n);
     this.zero = new Int16Array(n);
     this.mixFrame = new Int16Array(n);
-    this.decodeBuf = new Int16Array(n * 6);
-    this.decodeFrameView = this.decodeBuf.subarray(0, n);
-    this.jb = new JitterBuffer({ rate: opts.codec.clockRate, minDelayMs: JB_MIN_DELAY_MS, ...opts.jitter });
-    this.stats = new ReceiverStats({ clockRate: opts.codec.clockRate });
     const maxPayload = Math.max(n * 2, this.codec.maxPayload);
     this.tx = new RtpSender(rtpSocket, maxPayload, mayConnect, () => this.closed);
     this.ssrc = this.tx.ssrc;
@@ -229,13 +224,20 @@ export class RtpEndpoint {
     this.detectors = new DtmfDetectors((ev) => this.onDtmf(ev), this.teRate);
     this.detectors.configure({ rfc4733: true, inband: false, audioRate: opts.codec.clockRate });
     this.dtmfSender = new DtmfSender(this.teRate);
-    this.lastRtpMs = nowMs;
+    this.rx = new RtpReceiver({
+      rate: opts.codec.clockRate, frameSamples: n, jitter: { rate: opts.codec.clockRate, minDelayMs: JB_MIN_DELAY_MS, ...opts.jitter },
+      codec: this.codec, audioPt: opts.codec.payloadType, tePt: this.tePt,
+    }, this.detectors, nowMs);
+    this.rx.receiving = this.direction === 'sendrecv' || this.direction === 'recvonly';
+    this.latch = this.rx.latch;
+    this.stats = this.rx.stats;
+    this.jb = this.rx.jb;
     this.rtcp = new RtcpSession({
       ssrc: this.ssrc, cname: this.cname, rtcpMux: this.rtcpMux, stats: this.stats,
       target: () => this.latch.target(),
       latchState: () => this.latch.state,
       remote: () => this.remote,
-      remoteSsrc: () => this.remoteSsrc,
+      remoteSsrc: () => this.rx.remoteSsrc,
       sentPackets: () => this.tx.packetsOut,
       sentBytes: () => this.tx.bytesOut,
       rtpTimestamp: () => this.tx.ts,
@@ -310,6 +312,10 @@ export class RtpEndpoint {
       this.tePt = u.telephoneEvent.payloadType;
     }
     if (u.direction) this.direction = u.direction;
+    this.rx.codec = this.codec;
+    this.rx.audioPt = this.codecSpec.payloadType;
+    this.rx.tePt = this.tePt;
+    this.rx.receiving = this.direction === 'sendrecv' || this.direction === 'recvonly';
     if (u.muted !== undefined) this.muted = u.muted;
     if (u.remote && (u.remote.address !== this.remote?.address || u.remote.port !== this.remote?.port)) {
       this.setRemote(u.remote, now);
@@ -458,7 +464,7 @@ export class RtpEndpoint {
     const target = this.latch.target();
     const j = this.jb.stats();
     return {
-      packetsIn: c.packetsIn, bytesIn: c.bytesIn, packetsOut: this.tx.packetsOut, bytesOut: this.tx.bytesOut,
+      packetsIn: this.rx.packetsIn, bytesIn: this.rx.bytesIn, packetsOut: this.tx.packetsOut, bytesOut: this.tx.bytesOut,
       lost: Math.max(0, this.stats.cumulativeLost),
       jitterMs: (this.stats.jitter * 1000) / this.codecSpec.clockRate,
       ...(this.rtcp.rtt !== undefined ? { rttMs: this.rtcp.rtt } : {}),
@@ -467,8 +473,8 @@ export class RtpEndpoint {
       latch: this.latch.state,
       ...(target ? { sendingTo: target } : {}),
       rejectedPackets: this.latch.rejected,
-      ignoredPackets: c.ignored,
-      ssrcChanges: c.ssrcChanges,
+      ignoredPackets: this.rx.ignored,
+      ssrcChanges: this.rx.ssrcChanges,
       rtcpIn: this.rtcp.rtcpIn, rtcpOut: this.rtcp.rtcpOut,
       silenceFrames: c.silenceFrames,
       jitterBuffer: { delayMs: j.delayMs, targetMs: j.targetMs, lost: j.lost, concealed: j.concealed, late: j.late, dropped: j.dropped, underruns: j.underruns },
@@ -543,45 +549,9 @@ export class RtpEndpoint {
 
   /** One datagram on the RTP port (public for tests that inject packets without sockets). */
   onRtp(msg: Uint8Array, address: string, port: number, nowMs: number): void {
-    const h = this.header;
-    if (parseRtpHeader(msg, h) !== undefined) {
-      this.counters.ignored++;
-      return;
-    }
-    const pt = h.payloadType;
-    const audio = pt === this.codecSpec.payloadType;
-    const te = pt === this.tePt;
-    if (!audio && !te) {
-      // Comfort noise (PT 13) and anything unexpected: ignored, but CN from our peer still
-      // proves it is alive (silence suppression must not trigger the RTP timeout).
-      this.counters.ignored++;
-      const t = this.latch.target();
-      if (pt === PT_CN && this.latch.state !== 'waiting' && t && t.address === address && t.port === port) this.lastRtpMs = nowMs;
-      return;
-    }
-    if (this.latch.check(address, port, nowMs) === 'reject') return;
-    if (this.tx.mayConnectNow && this.latch.state !== 'waiting') this.connectRtp();
-    this.counters.packetsIn++;
-    this.counters.bytesIn += msg.length;
-    this.lastRtpMs = nowMs;
+    if (!this.rx.receive(msg, address, port, nowMs)) return;
     this.timeoutFired = false;
-    if (this.remoteSsrc !== h.ssrc) {
-      // A new source (restart, re-INVITE to another box, DTMF from a different generator): start over.
-      if (this.remoteSsrc !== undefined) this.counters.ssrcChanges++;
-      this.remoteSsrc = h.ssrc;
-    }
-    this.stats.update(h.ssrc, h.sequenceNumber, h.timestamp, nowMs);
-    if (this.direction === 'sendonly' || this.direction === 'inactive') return;
-    if (te) {
-      this.detectors.onTelephoneEvent(h.timestamp, h.marker, msg.subarray(h.payloadOffset, h.payloadOffset + h.payloadLength), nowMs);
-      return;
-    }
-    const buf = this.decodeBuf;
-    const n = this.codec.decode(msg, h.payloadOffset, h.payloadLength, buf);
-    if (n === 0) return;
-    // The common packet (one 20 ms frame) goes in without creating a view.
-    const pcm = n === this.decodeFrameView.length ? this.decodeFrameView : buf.subarray(0, n);
-    this.jb.put(h.sequenceNumber, h.timestamp, pcm, nowMs, h.ssrc);
+    if (this.tx.mayConnectNow && this.latch.state !== 'waiting') this.connectRtp();
   }
 
   // ---- tick phase 1: inbound ---------------------------------------------------------------
@@ -602,9 +572,9 @@ export class RtpEndpoint {
       this.inHave = false;
     }
     this.detectors.tick(nowMs);
-    if (!this.timeoutFired && nowMs - this.lastRtpMs >= this.rtpTimeoutMs) {
+    if (!this.timeoutFired && nowMs - this.rx.lastRtpMs >= this.rtpTimeoutMs) {
       this.timeoutFired = true;
-      this.host.emit('rtpTimeout', { silentMs: Math.round(nowMs - this.lastRtpMs) });
+      this.host.emit('rtpTimeout', { silentMs: Math.round(nowMs - this.rx.lastRtpMs) });
     }
   }
 
