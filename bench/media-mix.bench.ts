@@ -2,13 +2,16 @@
  * Microbenchmarks of the record/mix side of the media engine at 8 kHz, 20 ms frames:
  * µs per mixer tick per participant (N = 3, 10, 50: every participant pushes and gets its
  * mix-minus), jitter buffer put+get per frame (with mild jitter), WAV recorder write per frame
- * (mono, to a temp file). Run: node --import tsx bench/media-mix.bench.ts
+ * (mono, to a temp file); and a ConferenceRoom tick (members' frames in, mix-minus out, at the
+ * members' own rates) for 8 kHz-only vs mixed rates, where members off the mix rate pay two
+ * polyphase resamplers each. Run: node --import tsx bench/media-mix.bench.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { speechLike } from '../src/media/dsp/test-signals.ts';
 import { Mixer } from '../src/media/mix/index.ts';
+import { ConferenceRoom, type ConferenceMember } from '../src/media/engine/conference-room.ts';
 import { JitterBuffer } from '../src/media/jitter/index.ts';
 import { WavRecorder } from '../src/media/record/index.ts';
 
@@ -63,4 +66,34 @@ for (const n of [3, 10, 50]) {
   console.log(`recorder write mono   ${usMono.toFixed(3).padStart(8)} µs/frame (incl. write(2) every 500 ms of audio)`);
   console.log(`recorder write stereo ${usStereo.toFixed(3).padStart(8)} µs/frame`);
 }
+/** ConferenceRoom ticks with N members at the given rates (speech-like audio at each rate's frame size). */
+function roomBench(label: string, mixRate: number, rates: number[]): void {
+  const room = new ConferenceRoom(1, mixRate);
+  const members = rates.map((rate, i) => {
+    const n = rate / 50;
+    const src = speechLike(2, 11 + i);
+    const m: ConferenceMember & { src: Int16Array; out: Int16Array; inHave: boolean } = {
+      mediaRate: rate, inFrame: new Int16Array(n), inHave: true, conference: undefined, src, out: new Int16Array(n),
+    };
+    room.join(m, String(i), {});
+    return m;
+  });
+  const ticks = Math.round(200_000 / rates.length);
+  const us = time(ticks, (t) => {
+    for (const m of members) {
+      const n = m.inFrame.length;
+      const off = ((t * n) % (m.src.length - n));
+      m.inFrame.set(m.src.subarray(off, off + n));
+    }
+    room.pushInputs();
+    for (const m of members) { room.mixFor(m.conference!.key, m.out); sink += m.out[3]; }
+    room.endTick();
+  });
+  console.log(`room ${label.padEnd(40)} ${us.toFixed(2).padStart(8)} µs/tick   ${(us / rates.length).toFixed(3).padStart(7)} µs/tick/participant`);
+}
+roomBench('N=10 all 8 kHz, 8 kHz mix', 8000, Array(10).fill(8000));
+roomBench('N=10 all 8 kHz, 16 kHz mix', 16000, Array(10).fill(8000));
+roomBench('N=10 5×8 kHz + 5×16 kHz, 16 kHz mix', 16000, [...Array(5).fill(8000), ...Array(5).fill(16000)]);
+roomBench('N=10 5×8 kHz + 5×48 kHz, 16 kHz mix', 16000, [...Array(5).fill(8000), ...Array(5).fill(48000)]);
+roomBench('N=10 all 16 kHz, 16 kHz mix', 16000, Array(10).fill(16000));
 console.log(`(sink ${sink & 1})`);

@@ -4,12 +4,15 @@
 // the mixer near the first member; an endpoint of another worker is refused (CROSS_WORKER).
 // Per-member mute is the conference's own (updateConference({ muted })), not the endpoint's.
 //
-// The mix runs at 16 kHz (wideband): a G.711 leg (8 kHz) is resampled up and its mix back
-// down, an Opus leg (48 kHz) down and back up, an L16/16000 leg not at all (src/media/engine
-// conference-room.ts). 16 kHz rather than the highest member rate: the rate never changes
-// while the conference runs (no mixer rebuild, no glitch when a wideband leg joins or leaves),
-// it carries all of G.711 and the speech band of wideband codecs, and a 48 kHz mix would
-// triple the cost of every member for audio that speech does not have (docs/media.md).
+// The mix runs at 8 kHz: a G.711 leg joins as is, a leg at another media rate (L16/16000,
+// Opus at 48 kHz) is resampled to 8 kHz and its mix back to its rate per member (src/media/engine
+// conference-room.ts), so every codec can meet. Why not a 16 kHz wideband mix: measured
+// (bench/media-mix.bench.ts, docs/benchmarks.md) a member off the mix rate costs ~100 µs per tick
+// (two polyphase resamplers) against ~1.5 µs for one at the mix rate, and most conference legs
+// are G.711 phones: a 16 kHz mix would make the common all-G.711 conference ~65× dearer for
+// bandwidth those phones do not carry. PARTIAL: wideband legs therefore hear (and are heard in)
+// narrowband; the engine mixes at any rate (createConference({ rate: 16000 })) but choosing the
+// rate per conference (e.g. by its first leg's codec) is not done yet.
 //
 // play(): prompts play into the mix (ConferenceHandle.play); everyone hears them.
 //
@@ -20,8 +23,8 @@ import type { MediaEndpoint, MediaOperation, MediaResult, Mixer, MixerFactory, P
 import type { ConferenceHandle, MediaEngine } from '../media/index.ts';
 import { EngineMediaEndpoint, toPlaySpecs } from './engine-media-endpoint.ts';
 
-/** Mix rate: wideband, whatever the members' codecs (see the top of this file for why). */
-const MIX_RATE = 16000;
+/** Mix rate: G.711's, whatever the members' codecs (see the top of this file for why). */
+const MIX_RATE = 8000;
 
 function engineEndpoint(ep: MediaEndpoint): EngineMediaEndpoint {
   if (!(ep instanceof EngineMediaEndpoint)) throw new TypeError('the engine mixer only mixes media-engine endpoints');
