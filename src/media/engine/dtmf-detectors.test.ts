@@ -47,3 +47,37 @@ test('the purity gate keeps speech, music and noise away from the windowed detec
     assert.ok(gated.fed <= plain.fed * 0.1, `${name}: fed ${gated.fed} of ${plain.fed} loud frames`);
   }
 });
+
+test('wideband legs: DTMF at 16 kHz and 48 kHz is resampled to 8 kHz and detected with the right digits; speech gives none', async () => {
+  const { tones } = await import('../dsp/test-signals.ts');
+  const { Resampler } = await import('../dsp/index.ts');
+  const F: Record<string, [number, number]> = { '1': [697, 1209], '5': [770, 1336], '9': [852, 1477], '#': [941, 1477], '0': [941, 1336] };
+  for (const rate of [16000, 48000]) {
+    const got: { digit: string }[] = [];
+    const d = new DtmfDetectors((ev) => got.push(ev), 8000);
+    d.configure({ rfc4733: false, inband: true, audioRate: rate });
+    const parts: Int16Array[] = [new Int16Array(rate / 20)];
+    for (const [i, k] of [...'15#90'].entries()) {
+      const [r, c] = F[k];
+      parts.push(Int16Array.from(tones(Math.round(rate * 0.06), rate, [{ f: r, a: 6000, phase: i }, { f: c, a: 6000, phase: 2 * i }]), (v) => Math.round(v)));
+      parts.push(new Int16Array(rate / 20));
+    }
+    const all = new Int16Array(parts.reduce((s, p) => s + p.length, 0) + rate / 5);
+    let o = 0;
+    for (const p of parts) { all.set(p, o); o += p.length; }
+    const n = rate / 50;
+    for (let f = 0; f + n <= all.length; f += n) d.onAudio(all.subarray(f, f + n), f);
+    assert.equal(got.map((e) => e.digit).join(''), '15#90', `at ${rate} Hz`);
+
+    // Speech-like audio at the same rate (8 kHz speech resampled up): no digit.
+    const speech8 = speechLike(5, 3);
+    const up = new Resampler(8000, rate);
+    const sp = new Int16Array(up.maxOutput(speech8.length));
+    const m = up.process(speech8, sp);
+    const none: unknown[] = [];
+    const q = new DtmfDetectors((ev) => none.push(ev), 8000);
+    q.configure({ rfc4733: false, inband: true, audioRate: rate });
+    for (let f = 0; f + n <= m; f += n) q.onAudio(sp.subarray(f, f + n), f);
+    assert.equal(none.length, 0, `no false digits on speech at ${rate} Hz`);
+  }
+});

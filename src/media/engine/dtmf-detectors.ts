@@ -14,8 +14,13 @@
  * and fed first when a frame passes (one frame of pre-roll), and HANGOVER_FRAMES frames after a
  * passing frame are fed regardless (a digit's end is seen). Every tone ≥ 40 ms fully covers at
  * least one frame, so every accepted digit is still seen whole.
+ * Wideband legs (16 kHz L16, 48 kHz Opus): every frame is resampled to 8 kHz first (polyphase
+ * Resampler, pooled buffer) and the 8 kHz chain runs on that. PARTIAL: the resampler runs before
+ * the gates, so in-band detection on a wideband leg costs ~50 µs per frame more (gating at the
+ * native rate first is not done); timestamps are divided by rate/8000 (a pre-roll is skipped
+ * once when the 32-bit RTP timestamp wraps).
  */
-import { goertzelCoefficient } from '../dsp/index.ts';
+import { goertzelCoefficient, Resampler } from '../dsp/index.ts';
 import { InbandDtmfDetector, Rfc4733Receiver } from '../dtmf/index.ts';
 import type { DtmfEventData } from './endpoint-types.ts';
 
@@ -41,6 +46,10 @@ export class DtmfDetectors {
   private prevTs = 0;
   /** Set false to feed every loud frame to the detector (the old behaviour; for tests). */
   purityGate = true;
+  /** Wideband legs: to 8 kHz before everything else, and its output buffer. */
+  private down: Resampler | undefined;
+  private downBuf = new Int16Array(0);
+  private readonly frame8 = new Int16Array(160);
 
   constructor(private readonly emit: (ev: DtmfEventData) => void, private readonly teClockRate: number) {}
 
@@ -53,10 +62,16 @@ export class DtmfDetectors {
           },
         })
       : undefined;
-    // The in-band detector works at 8 kHz; other rates would need a resampler on the hot path (not done).
-    this.inband = opts.inband && opts.audioRate === 8000
+    // The in-band detector works at 8 kHz; other rates are resampled to it (see the top of the file).
+    this.inband = opts.inband
       ? this.inband ?? new InbandDtmfDetector({ onDigit: (ev) => this.emit({ digit: ev.digit, source: 'inband', durationMs: Math.round(ev.durationMs) }) })
       : undefined;
+    if (!opts.inband || opts.audioRate === 8000) {
+      this.down = undefined;
+    } else if (this.down?.inRate !== opts.audioRate) {
+      this.down = new Resampler(opts.audioRate, 8000);
+      this.downBuf = new Int16Array(this.down.maxOutput(opts.audioRate / 50));
+    }
   }
 
   get active(): boolean {
@@ -67,10 +82,20 @@ export class DtmfDetectors {
     this.rfc4733?.onPacket(rtpTimestamp, marker, payload, nowMs);
   }
 
-  /** One decoded inbound frame (8 kHz) with the RTP timestamp of its first sample. */
-  onAudio(frame: Int16Array, ts: number): void {
+  /** One decoded inbound frame (at the configured audio rate) with the RTP timestamp of its first sample. */
+  onAudio(input: Int16Array, ts: number): void {
     const det = this.inband;
     if (!det) return;
+    let frame = input;
+    const down = this.down;
+    if (down) {
+      const m = down.process(input, this.downBuf);
+      if (m < this.downBuf.length) this.downBuf.fill(0, m);
+      // One 20 ms frame at 8 kHz (the resampler's buffer has a spare slot; copied, not a subarray per frame).
+      for (let i = 0; i < 160; i++) this.frame8[i] = this.downBuf[i];
+      frame = this.frame8;
+      ts = Math.floor(ts / (down.inRate / 8000)) >>> 0;
+    }
     const n = frame.length;
     let sum = 0;
     for (let i = 0; i < n; i++) sum += frame[i] * frame[i];
