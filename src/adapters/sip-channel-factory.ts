@@ -165,11 +165,14 @@ export class SipChannelFactory implements ChannelFactory {
       }
       case 'sip': {
         const uri = target.uri.startsWith('sip') ? target.uri : `sip:${target.uri}`;
-        const b = await this.registered(undefined, uri);
+        const ours = this.isOurs(uri);
+        // A user of this node is found by its user part too: a phone may register its AOR
+        // under any of our names (public host, 127.0.0.1, localhost).
+        const b = await this.registered(ours ? /^sips?:([^@;]+)@/i.exec(uri)?.[1] : undefined, uri);
         const from = this.fromFor(opts.callerId);
         // A user of this node can only be reached through its registration: sending the INVITE
         // to ourselves (or to nobody on localhost:5060) would only wait for Timer B.
-        if (!b && this.isOurs(uri)) throw new DialError('NOT_REGISTERED', `${uri} is not registered`);
+        if (!b && ours) throw new DialError('NOT_REGISTERED', `${uri} is not registered`);
         if (!b) return { uri, to: `<${uri}>`, headers: extra, ...(from ? { from } : {}) };
         return this.toBinding(b, uri, extra, from);
       }
