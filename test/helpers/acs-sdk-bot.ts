@@ -73,8 +73,8 @@ export async function waitForRequest(r: WebhookReceiver, pred: (q: ReceivedReque
 
 /** The n-th (0-based) callback of `type`, parsed by the SDK. */
 export async function waitForCallback(r: WebhookReceiver, sdk: Sdk, type: string, nth = 0, timeoutMs = 15_000): Promise<Record<string, any>> {
-  let seen = -1;
-  const q = await waitForRequest(r, (x) => typeOf(x) === type && ++seen === nth, type, timeoutMs);
+  // The n-th of its type among everything received so far (recounted on every poll).
+  const q = await waitForRequest(r, (x) => typeOf(x) === type && r.received.filter((y) => typeOf(y) === type).indexOf(x) === nth, type, timeoutMs);
   return sdk.parseCallAutomationEvent(q.body) as unknown as Record<string, any>;
 }
 
