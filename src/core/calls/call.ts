@@ -99,8 +99,11 @@ export class Call extends EventEmitter<CallEvents> {
   readonly ttsUsage: TtsUsage = { requests: 0, characters: 0, cachedHits: 0 };
   readonly recordingIds: string[] = [];
   readonly operations = new Set<RunningOperation>();
-  /** Set by startContinuousDtmf: every digit becomes a dtmf.received event. */
-  continuousDtmf = false;
+  /**
+   * Continuous DTMF subscriptions (operations/continuous-dtmf.ts): legId, or '*' for every leg →
+   * the digits reported ('' = all). A matching digit becomes a dtmf.received event.
+   */
+  readonly continuousDtmf = new Map<string, string>();
   /** How the call ended, once ending. */
   endInfo?: HangupInfo;
   /** Media wiring: bridges or one conference mixer (./call-mix.ts). */
@@ -324,7 +327,8 @@ export class Call extends EventEmitter<CallEvents> {
 
   private onDtmf(leg: Leg, digit: string, source: string): void {
     this.emit('dtmf', { legId: leg.id, digit, source });
-    if (this.continuousDtmf && !this.ending) {
+    const wanted = this.continuousDtmf.get(leg.id) ?? this.continuousDtmf.get('*');
+    if (wanted !== undefined && (wanted === '' || wanted.includes(digit)) && !this.ending) {
       this.journal.record({ events: [this.event('dtmf.received', { legId: leg.id, digit, source, sequence: ++this.dtmfSeq })] }).catch(() => {});
     }
   }

@@ -23,6 +23,7 @@ import { removeParticipant } from './remove-participant.ts';
 import { muteParticipant, unmuteParticipant } from './mute-participant.ts';
 import { hold, unhold } from './hold.ts';
 import { startMediaStreaming, stopMediaStreaming } from './media-streaming.ts';
+import { startContinuousDtmf, stopContinuousDtmf } from './continuous-dtmf.ts';
 import { startTranscription, stopTranscription, updateTranscription } from './transcription.ts';
 
 export const OPERATIONS: ReadonlyMap<string, OperationDefinition<any>> = new Map<string, OperationDefinition<any>>([
@@ -30,5 +31,6 @@ export const OPERATIONS: ReadonlyMap<string, OperationDefinition<any>> = new Map
   recordResponse, startRecording, stopRecording, pauseRecording, resumeRecording,
   addParticipant, cancelAddParticipant, removeParticipant, muteParticipant, unmuteParticipant, hold, unhold,
   startMediaStreaming, stopMediaStreaming,
+  startContinuousDtmf, stopContinuousDtmf,
   startTranscription, stopTranscription, updateTranscription,
 ].map((d) => [d.name, d]));

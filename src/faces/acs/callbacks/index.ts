@@ -5,10 +5,12 @@ import { recordingCallbacks } from './recording.ts';
 import { participantCallbacks } from './participants.ts';
 import { transcriptionCallbacks } from './transcription.ts';
 import { streamingCallbacks } from './streaming.ts';
+import { continuousDtmfCallbacks } from './continuous-dtmf.ts';
 
 export const CALLBACK_MAPPERS: readonly CallbackMapper[] = [
   participantCallbacks,
   streamingCallbacks,
   recordingCallbacks,
   transcriptionCallbacks,
+  continuousDtmfCallbacks,
 ];

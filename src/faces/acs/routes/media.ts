@@ -65,12 +65,14 @@ export const mediaRoutes: AcsRoute[] = [
   },
   {
     method: 'POST', pattern: callAction('(startContinuousDtmfRecognition|stopContinuousDtmfRecognition)'),
-    async handle(ctx, request, reply, g) {
+    async handle(ctx, request, reply, g, body) {
       const id = decodeURIComponent(g[1]);
-      const call = ctx.calls().getLive(ctx.principalOf(request), id);
-      if (!call) throw notFound(`no call ${id}`);
-      // Core's flag: every digit becomes a dtmf.received event (→ ContinuousDtmfRecognitionToneReceived).
-      call.continuousDtmf = g[2] === 'startContinuousDtmfRecognition';
+      // ContinuousDtmfRecognitionRequest: targetParticipant (required by ACS; absent = every leg
+      // here) → core's legId. Digits → ContinuousDtmfRecognitionToneReceived; stop →
+      // ContinuousDtmfRecognitionStopped (callbacks/continuous-dtmf.ts). ACS answers 200.
+      const legId = ctx.legFor(request, id, body.targetParticipant);
+      const op = g[2] === 'startContinuousDtmfRecognition' ? 'startContinuousDtmf' : 'stopContinuousDtmf';
+      await ctx.run(request, id, op, legId ? { legId } : {}, body);
       return reply.code(200).send();
     },
   },
