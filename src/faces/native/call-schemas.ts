@@ -131,6 +131,11 @@ export const actionBodies: Record<string, object> = {
     legId,
   }, ['url']),
   'media-streaming/stop': body({}),
+  'continuous-dtmf': body({
+    legId: { ...legId, description: 'the leg to listen to; default every leg of the call, also legs that join later' },
+    tones: { type: 'string', pattern: DTMF, maxLength: 16, description: 'the digits to report; default all' },
+  }),
+  'continuous-dtmf/stop': body({ legId: { ...legId, description: 'stop only this leg\'s subscription; default every subscription' } }),
   transcription: body({
     url: { type: 'string', pattern: '^wss?://', maxLength: 2048, description: 'the application\'s WebSocket server (first a start message with the locale, then transcript messages)' },
     format: { type: 'string', enum: ['native', 'acs'], description: 'framing; default native (docs/streaming.md)' },

@@ -36,6 +36,8 @@ export const CALL_ACTIONS: readonly { segment: string; operation: string; summar
   { segment: 'unhold', operation: 'unhold', summary: 'Take a leg off hold: music stops, it rejoins the conversation' },
   { segment: 'media-streaming', operation: 'startMediaStreaming', summary: 'Stream the call audio live to a WebSocket (ws/wss), optionally bidirectional (docs/streaming.md)' },
   { segment: 'media-streaming/stop', operation: 'stopMediaStreaming', summary: 'Stop media streaming' },
+  { segment: 'continuous-dtmf', operation: 'startContinuousDtmf', summary: 'Report each digit a leg (or every leg) presses as a dtmf.received event, until stopped' },
+  { segment: 'continuous-dtmf/stop', operation: 'stopContinuousDtmf', summary: 'Stop continuous DTMF (one leg\'s subscription, or all); continuousDtmf.stopped' },
   { segment: 'transcription', operation: 'startTranscription', summary: 'Transcribe what a leg\'s party says, live, to a WebSocket (ws/wss); final results only with the local engine (docs/speech.md)' },
   { segment: 'transcription/stop', operation: 'stopTranscription', summary: 'Stop live transcription (the utterance in progress is sent first)' },
   { segment: 'transcription/update', operation: 'updateTranscription', summary: 'Switch the live transcription to another locale (the engine restarts; offsets keep counting)' },
