@@ -36,6 +36,7 @@ import { CallJournal } from './call-journal.ts';
 import { isUnanswered } from './call-state.ts';
 import { DEFAULT_CONFERENCE_IDLE_MS, watchConferenceIdle } from './conference-idle.ts';
 import { ConferenceRegistry } from './conference-registry.ts';
+import { joinConference, type ConnectLeg, type JoinConferenceInfo, type JoinOutcome } from './conference-join.ts';
 import { Leg } from './leg.ts';
 
 export interface CallServiceOptions {
@@ -472,6 +473,21 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       this.logger.info({ callId: call.id, applicationId: app.id, locator: o.locator }, 'conference opened');
       return call;
     });
+  }
+
+  /**
+   * A caller dialed a meeting number: joins the conference `meeting:<meetingId>` of the
+   * number's application, found or opened (./conference-join.ts, docs/calls.md "Meeting numbers").
+   */
+  joinConference(info: JoinConferenceInfo, connect: ConnectLeg): Promise<JoinOutcome> {
+    return joinConference({
+      clock: this.clock, logger: this.logger,
+      assertOpen: () => this.assertOpen(),
+      loadApp: (id) => this.loadApp(id),
+      handlingOf: (app) => this.handlingOf(app),
+      openConference: (p, o) => this.openConference(p, o),
+      firstDial: (id, make) => this.conferences.firstDial(id, make),
+    }, info, connect);
   }
 
   /** A live call object (for adapters and tests), if visible. */

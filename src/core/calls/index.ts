@@ -1,6 +1,7 @@
 // The call model: calls, legs, their state machines, the CallService faces use, and errors.
 export { CallService, type CallServiceOptions, type CallServiceEvents, type IncomingInfo, type ExecuteOptions, type CallView, type WebhookHealthSignal, type OpenConferenceOptions } from './call-service.ts';
 export { ConferenceRegistry } from './conference-registry.ts';
+export { MEETING_LOCATOR_PREFIX, type JoinConferenceInfo, type ConnectLeg, type JoinOutcome } from './conference-join.ts';
 export { watchConferenceIdle, DEFAULT_CONFERENCE_IDLE_MS } from './conference-idle.ts';
 export { CallLimiter, type Admission } from './call-limiter.ts';
 export { resolveCallHandling, UNANSWERED_STATUSES, LIMIT_STATUSES, type ResolvedCallHandling } from './call-handling.ts';
