@@ -14,7 +14,7 @@ export {
   InboundRouter, callerParticipant, normaliseE164,
   type InboundRoute, type InboundRouterOptions, type NumberDirectory, type NumberEntry,
 } from './inbound-router.ts';
-export { takeInboundCall, type InboundCallDeps, type InboundCallInfo } from './inbound-call.ts';
+export { takeInboundCall, joinMeetingCall, type InboundCallDeps, type InboundCallInfo, type MeetingCallInfo } from './inbound-call.ts';
 export { TrunkSources, type TrunkSourceList } from './trunk-sources.ts';
 export { parseDtmfRelay } from './dtmf-relay.ts';
 export { decodePcmWav } from './pcm-wav.ts';

@@ -6,11 +6,12 @@
 // the CallService through ServiceContext.calls and the native API's provideCallService.
 //
 // It must never answer an INVITE it could not route: route() returns 'unrouted' and the SIP
-// service answers 404.
+// service answers 404. A meeting number (routeTo {type: 'meeting', target}) joins the caller to
+// its application's conference `meeting:<target>` (CallService.joinConference).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  EngineMixerFactory, InboundRouter, SipChannelFactory, TrunkSources, callerParticipant, takeInboundCall,
+  EngineMixerFactory, InboundRouter, SipChannelFactory, TrunkSources, callerParticipant, joinMeetingCall, takeInboundCall,
   type InboundCallDeps, type NumberDirectory, type TrunkDirectory,
 } from '../adapters/index.ts';
 import { CallService } from '../core/index.ts';
@@ -41,7 +42,7 @@ export type RouteOutcome =
   | { kind: 'call' }
   | { kind: 'diagnostic'; target: string }
   | { kind: 'unrouted' }
-  /** Routed to something this node cannot run yet (robot, meeting): refused with 480. */
+  /** Routed to something this node cannot run yet (robot): refused with 480. */
   | { kind: 'unavailable'; targetType: string };
 
 export class CallsWiring {
@@ -115,6 +116,12 @@ export class CallsWiring {
         const applicationId = entry.applicationId ?? entry.target;
         if (!applicationId) return { kind: 'unrouted' };
         await takeInboundCall(session, { applicationId, from: callerParticipant(session.request), to: r.to }, this.inbound);
+        return { kind: 'call' };
+      }
+      case 'meeting': {
+        // The caller joins the application's conference `meeting:<target>` (docs/calls.md "Meeting numbers").
+        if (!entry.applicationId || !entry.target) return { kind: 'unrouted' };
+        await joinMeetingCall(session, { applicationId: entry.applicationId, meetingId: entry.target, from: callerParticipant(session.request), to: r.to }, this.inbound);
         return { kind: 'call' };
       }
       default:
