@@ -26,6 +26,7 @@ import { EventEmitter } from 'node:events';
 import { SpeechError } from '../types.ts';
 import { foldUpsample, to16k } from './pocketsphinx-recognizer.ts';
 import { SilenceGate, type SilenceGateOptions } from './silence-gate.ts';
+import { PocketsphinxPool, type PocketsphinxPoolOptions } from './pocketsphinx-pool.ts';
 
 /** One result, structurally the core port's TranscriptResult (offsets from the session start). */
 export interface TranscriberResult {
@@ -61,6 +62,12 @@ export interface PocketsphinxTranscriberOptions {
    * or false to give the engine every sample. Default {keepMs: 250, passMs: 1000}.
    */
   silenceGate?: Omit<SilenceGateOptions, 'rate'> | false;
+  /**
+   * Pre-started processes for single utterances (transcribeUtterance, used by free-form
+   * recognize); false starts one process per utterance when it arrives. Default {size: 2,
+   * spares: 1, idleTimeoutMs: 60,000, timeoutMs: 10,000} (pocketsphinx-pool.ts).
+   */
+  pool?: Omit<PocketsphinxPoolOptions, 'binary' | 'extraArgs'> | false;
 }
 
 const WORD_LINE = /^(\S+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?) ([\d.eE+-]+)$/;
@@ -172,6 +179,22 @@ export class PocketsphinxSession extends EventEmitter<SessionEvents> {
     if (this.listenerCount('error') > 0) this.emit('error', err);
   }
 
+  /** False once the process has exited or the session was ended/closed. */
+  get alive(): boolean {
+    return this.open;
+  }
+
+  /**
+   * Whether the process keeps the node's event loop alive (default true). A pre-started spare
+   * (pocketsphinx-pool.ts) waits unref'd so an idle node can exit.
+   */
+  keepAlive(on: boolean): void {
+    for (const h of [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as unknown as { ref?: () => void; unref?: () => void }[]) {
+      if (on) h.ref?.();
+      else h.unref?.();
+    }
+  }
+
   /** The engine's times (audio it was given) → times since the session's first sample. */
   private streamTimes(r: TranscriberResult): TranscriberResult {
     const g = this.gate;
@@ -221,14 +244,18 @@ export class PocketsphinxSession extends EventEmitter<SessionEvents> {
   }
 
   private to16k(x: Int16Array): Int16Array {
-    const { rate, bandwidth } = this.opts;
-    if (bandwidth === 'narrow' && rate === 16000) {
-      const nb = new Int16Array(x.length >> 1);
-      for (let i = 0; i < nb.length; i++) nb[i] = x[2 * i]!;
-      return foldUpsample(nb);
-    }
-    return to16k({ rate, samples: x }, bandwidth === 'narrow' ? 'fold' : 'resample');
+    return toEngineAudio(x, this.opts.rate, this.opts.bandwidth);
   }
+}
+
+/** Input at `rate` → the engine's 16 kHz, with the narrowband treatment described at the top. */
+export function toEngineAudio(x: Int16Array, rate: number, bandwidth: 'narrow' | 'wide'): Int16Array {
+  if (bandwidth === 'narrow' && rate === 16000) {
+    const nb = new Int16Array(x.length >> 1);
+    for (let i = 0; i < nb.length; i++) nb[i] = x[2 * i]!;
+    return foldUpsample(nb);
+  }
+  return to16k({ rate, samples: x }, bandwidth === 'narrow' ? 'fold' : 'resample');
 }
 
 /** The local free-form engine: a factory of sessions (the core Transcriber port). */
@@ -245,13 +272,62 @@ export class PocketsphinxTranscriber {
     this.extraArgs = opts.extraArgs ?? [];
     this.endTimeoutMs = opts.endTimeoutMs ?? 10_000;
     this.silenceGate = opts.silenceGate ?? { keepMs: 250, passMs: 1000 };
+    this.poolOptions = opts.pool ?? {};
+  }
+
+  private readonly poolOptions: Omit<PocketsphinxPoolOptions, 'binary' | 'extraArgs'> | false;
+  private pool: PocketsphinxPool | undefined;
+
+  private checkLocale(locale: string): void {
+    if (!this.locales.some((l) => l.toLowerCase() === locale.toLowerCase())) {
+      throw new SpeechError('BAD_REQUEST', `locale ${locale} is not installed for the local transcriber (only ${this.locales.join(', ')})`);
+    }
+  }
+
+  /**
+   * One whole utterance → its text (the finals joined) and mean confidence, through a warm process
+   * of the pool (or a one-off session with `pool: false`). Rejects with SpeechError.
+   */
+  async transcribeUtterance(input: { rate: number; samples: Int16Array; locale?: string; bandwidth?: 'narrow' | 'wide' }): Promise<{ text: string; confidence?: number }> {
+    this.checkLocale(input.locale ?? 'en-US');
+    if (this.poolOptions === false) return oneOff(this.startSession(input), input.samples);
+    this.pool ??= new PocketsphinxPool({ ...this.poolOptions, binary: this.binary, extraArgs: this.extraArgs });
+    const r = await this.pool.transcribe({ rate: input.rate, samples: input.samples, bandwidth: input.bandwidth ?? 'narrow' });
+    return { text: r.text, ...(r.confidence !== undefined ? { confidence: r.confidence } : {}) };
+  }
+
+  /** Starts a spare process now (e.g. when a recognition starts), so the utterance does not pay the model load. */
+  warmUp(): void {
+    if (this.poolOptions === false) return;
+    this.pool ??= new PocketsphinxPool({ ...this.poolOptions, binary: this.binary, extraArgs: this.extraArgs });
+    this.pool.warmUp();
+  }
+
+  /** Stops the warm processes (sessions are owned by their callers). */
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
   }
 
   startSession(opts: TranscriberSessionOptions): PocketsphinxSession {
     const locale = opts.locale ?? 'en-US';
-    if (!this.locales.some((l) => l.toLowerCase() === locale.toLowerCase())) {
-      throw new SpeechError('BAD_REQUEST', `locale ${locale} is not installed for the local transcriber (only ${this.locales.join(', ')})`);
-    }
+    this.checkLocale(locale);
     return new PocketsphinxSession({ rate: opts.rate, locale, bandwidth: opts.bandwidth ?? 'narrow' }, this.binary, this.extraArgs, this.endTimeoutMs, this.silenceGate);
   }
+}
+
+/** One utterance through a fresh session: the per-utterance process the pool replaces. */
+async function oneOff(session: PocketsphinxSession, samples: Int16Array): Promise<{ text: string; confidence?: number }> {
+  const finals: TranscriberResult[] = [];
+  let failed: Error | undefined;
+  session.on('result', (r) => finals.push(r));
+  session.on('error', (e) => { failed = e; });
+  session.write(samples);
+  await session.end();
+  if (failed) throw failed;
+  const conf = finals.filter((f) => f.confidence !== undefined).map((f) => f.confidence!);
+  return {
+    text: finals.map((f) => f.text).join(' ').trim(),
+    ...(conf.length ? { confidence: Math.round((conf.reduce((a, b) => a + b, 0) / conf.length) * 1000) / 1000 } : {}),
+  };
 }
