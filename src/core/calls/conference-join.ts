@@ -116,8 +116,12 @@ export async function joinConference(deps: ConferenceJoinDeps, info: JoinConfere
     log.info({ err: String(err) }, 'meeting caller left before the answer completed');
     return { kind: 'gone', call, legId: leg.id };
   }
-  // Idempotent with the channel's own 'answered' (the ACK); publishes participants.updated.
-  call.legAnswered(leg);
+  // A channel that emits 'answered' on the ACK (SipChannel) already marked the leg answered and
+  // published participants.updated (Call.onLegAnswered); one that does not gets both here.
+  if (leg.state !== 'answered') {
+    call.legAnswered(leg);
+    void call.publishParticipants().catch(() => {});
+  }
   try {
     await call.mix.conference();
   } catch (err) {
