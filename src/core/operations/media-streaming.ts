@@ -3,17 +3,17 @@
 // MediaStreamer port. One streaming session per call (./streaming-session.ts).
 //
 // Which legs are tapped:
-//   channels 'unmixed' → one tap per answered leg (or `legId`), each frame tagged with its
-//                        participant.
-//   channels 'mixed'   → `legId`, or the primary leg: alone it is tapped as is (what the caller
-//                        says); with other legs it is tapped mixed (what it hears plus what it
-//                        says — the whole two-party call or conference as heard on that line).
-// Audio from the application is played to the same legs (queued after what it sent before);
-// 'stopAudio' drops what is queued (barge-in).
-//
-// PARTIAL: legs joining after the start are not tapped (restart streaming to include them); in a
-// call of several legs a bidirectional 'mixed' stream also carries the application's own audio
-// (the mix is the line's), unlike ACS which leaves the bot's audio out.
+//   channels 'unmixed' → one tap per answered leg, each frame tagged with its participant; legs
+//                        answering later get theirs too (StreamingSession follow). With `legId`:
+//                        that leg only.
+//   channels 'mixed'   → without `legId`: what every answered leg says, summed by the session
+//                        (StreamingSession mix), legs answering later included; the application's
+//                        own audio is played TO the legs, so it is not in the mix it gets back
+//                        (as on ACS). With `legId`: that leg's line — alone as is, with other legs
+//                        the engine's mix (what it hears plus says; this one does carry the
+//                        application's audio, and later legs join only through the engine's mix).
+// Audio from the application is played to `legId` or the primary leg (queued after what it sent
+// before); 'stopAudio' drops what is queued (barge-in).
 import { CallError } from '../calls/call-error.ts';
 import type { Leg } from '../calls/leg.ts';
 import type { StreamConnection } from '../ports/index.ts';
@@ -80,11 +80,14 @@ export const startMediaStreaming: OperationDefinition<StartMediaStreamingParams>
     if (StreamingSession.of(call)) throw new CallError('INVALID_STATE', `call ${call.id} is already streaming media`);
     let legs: Leg[];
     let mixedTap = false;
-    if (p.channels === 'unmixed') {
-      legs = targetLegs(ctx, p.legId, p.legId === undefined);
+    // Without legId the stream follows the call: every answered leg now and every one answering later.
+    const followCall = p.legId === undefined;
+    const playTo = targetLegs(ctx, p.legId, false);
+    if (p.channels === 'unmixed' || followCall) {
+      legs = targetLegs(ctx, p.legId, followCall);
       if (legs.length === 0) throw new CallError('INVALID_STATE', `call ${call.id} has no answered leg`);
     } else {
-      legs = targetLegs(ctx, p.legId, false);
+      legs = playTo;
       mixedTap = call.liveLegs().filter((l) => l.state === 'answered').length > 1;
     }
     const id = env.newId();
@@ -98,7 +101,7 @@ export const startMediaStreaming: OperationDefinition<StartMediaStreamingParams>
       });
       for (const leg of legs) {
         const tap = await leg.media.openTap({ rate: p.rate, mixed: mixedTap });
-        taps.push(p.channels === 'unmixed' ? { tap, participant: leg.participant } : { tap });
+        taps.push(p.channels === 'unmixed' ? { tap, participant: leg.participant, legId: leg.id } : { tap, legId: leg.id });
       }
     } catch (err) {
       await Promise.all(taps.map((t) => t.tap.close().catch(() => {})));
@@ -120,7 +123,8 @@ export const startMediaStreaming: OperationDefinition<StartMediaStreamingParams>
       return failure(499, SUBCODE.CANCELLED, 'cancelled');
     }
     new StreamingSession({
-      id, call, conn, taps, playTo: p.bidirectional ? legs : [], rate: p.rate, dtmf: p.dtmf, clock: env.clock,
+      id, call, conn, taps, playTo: p.bidirectional ? (p.channels === 'unmixed' ? legs : playTo) : [], rate: p.rate, dtmf: p.dtmf, clock: env.clock,
+      ...(followCall ? { follow: { tagParticipants: p.channels === 'unmixed' }, mix: p.channels === 'mixed' } : {}),
       operationContext: ctx.operationContext,
     });
     await call.journal.record({

@@ -11,6 +11,11 @@
 // It registers with the call as a RunningOperation (not a media one: cancelAllMediaOperations
 // spares it), so the call's end stops it and journals its final event before call.ended.
 // `dropped` = 20 ms frames shed for a slow consumer (worker side + WebSocket side).
+//
+// follow: legs that answer after the start get a tap of their own (unmixed: their participant's
+// frames; mixed: they join the mix). mix: the taps carry what each party SAYS and the session sums
+// them here (StreamMix below) — so the application's own audio, played TO the legs, is never in
+// the mixed stream it gets back (as on ACS, where the bot is not in its own mix).
 import type { Call, RunningOperation } from '../calls/call.ts';
 import type { Leg } from '../calls/leg.ts';
 import type { Clock } from '../../lib/index.ts';
@@ -22,6 +27,57 @@ const sessions = new WeakMap<Call, StreamingSession>();
 export interface SessionTap {
   tap: AudioTap;
   participant?: Participant;
+  /** The leg tapped (follow: legs already tapped are not tapped again). */
+  legId?: string;
+}
+
+/**
+ * Sums the 20 ms frames of several taps into one stream. The first open tap paces it: each of its
+ * frames is sent with one queued frame of every other tap added (saturating). Other taps queue at
+ * most MAX_QUEUE frames (oldest shed) so a leg on another worker, whose frames arrive with jitter,
+ * neither drifts nor grows memory. Allocates one output frame per 20 ms (main thread).
+ */
+class StreamMix {
+  static readonly MAX_QUEUE = 5;
+  private readonly queues = new Map<AudioTap, Int16Array[]>();
+
+  constructor(private readonly send: (samples: Int16Array) => void) {}
+
+  add(tap: AudioTap): void {
+    this.queues.set(tap, []);
+  }
+
+  remove(tap: AudioTap): void {
+    this.queues.delete(tap);
+  }
+
+  frame(tap: AudioTap, samples: Int16Array): void {
+    const lead = this.queues.keys().next().value;
+    if (tap !== lead) {
+      const q = this.queues.get(tap);
+      if (!q) return;
+      // The tap's buffer is shared with other taps: keep a copy.
+      q.push(samples.slice());
+      if (q.length > StreamMix.MAX_QUEUE) q.shift();
+      return;
+    }
+    if (this.queues.size === 1) {
+      this.send(samples);
+      return;
+    }
+    const out = Int16Array.from(samples);
+    for (const [t, q] of this.queues) {
+      if (t === lead) continue;
+      const other = q.shift();
+      if (!other) continue;
+      const n = Math.min(out.length, other.length);
+      for (let i = 0; i < n; i++) {
+        const v = out[i]! + other[i]!;
+        out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      }
+    }
+    this.send(out);
+  }
 }
 
 export interface StreamingSessionInit {
@@ -34,6 +90,10 @@ export interface StreamingSessionInit {
   rate: 16000 | 24000;
   /** Forward DTMF digits heard on the call. */
   dtmf: boolean;
+  /** Sum the taps into one stream (StreamMix); default false: each tap's frames as they come. */
+  mix?: boolean;
+  /** Tap legs that answer later (their participant set when `tagParticipants`); default none. */
+  follow?: { tagParticipants: boolean };
   clock: Clock;
   operationContext: string | null;
 }
@@ -53,21 +113,48 @@ export class StreamingSession implements RunningOperation {
   private ending = false;
   private readonly startedAt: number;
   private readonly cleanups: (() => void)[] = [];
+  /** Taps not closed yet. */
+  private open = 0;
+  private readonly mixer: StreamMix | undefined;
+  /** Legs (follow) whose 'answered' is awaited. */
+  private readonly watched = new Set<string>();
 
   constructor(private readonly s: StreamingSessionInit) {
     this.id = s.id;
     this.startedAt = s.clock.now();
     sessions.set(s.call, this);
     s.call.operations.add(this);
-    let open = s.taps.length;
-    for (const { tap, participant } of s.taps) {
-      tap.on('audio', (a) => {
-        s.conn.sendAudio({ samples: a.samples, ...(participant ? { participant } : {}), timestampMs: s.clock.now(), silent: isSilent(a.samples) });
-      });
-      // Every tapped leg gone (their endpoints closed) while the call goes on: nothing left to stream.
-      tap.once('closed', () => {
-        if (--open === 0 && !this.ending) void this.end({ reason: 'legsEnded' });
-      });
+    this.open = 0;
+    this.mixer = s.mix ? new StreamMix((samples) => s.conn.sendAudio({ samples, timestampMs: s.clock.now(), silent: isSilent(samples) })) : undefined;
+    for (const t of s.taps) this.attach(t);
+    if (s.follow) {
+      const follow = s.follow;
+      const tapLeg = (leg: Leg): void => {
+        if (this.ending || leg.media.closed || s.taps.some((t) => t.legId === leg.id)) return;
+        // Reserved before the await so a second 'legs' meanwhile does not tap it twice.
+        const entry: SessionTap = { tap: undefined as unknown as AudioTap, legId: leg.id, ...(follow.tagParticipants ? { participant: leg.participant } : {}) };
+        s.taps.push(entry);
+        leg.media.openTap({ rate: s.rate, mixed: false }).then((tap) => {
+          entry.tap = tap;
+          if (this.ending) return void tap.close().catch(() => {});
+          this.attach(entry);
+        }, () => { s.taps.splice(s.taps.indexOf(entry), 1); });
+      };
+      const onLegs = (): void => {
+        for (const leg of s.call.liveLegs()) {
+          if (s.taps.some((t) => t.legId === leg.id)) continue;
+          if (leg.state === 'answered') tapLeg(leg);
+          else if (!this.watched.has(leg.id)) {
+            this.watched.add(leg.id);
+            const onAnswered = (): void => tapLeg(leg);
+            leg.once('answered', onAnswered);
+            this.cleanups.push(() => leg.off('answered', onAnswered));
+          }
+        }
+      };
+      s.call.on('legs', onLegs);
+      this.cleanups.push(() => s.call.off('legs', onLegs));
+      onLegs();
     }
     if (s.dtmf) {
       const onDtmf = (d: { legId: string; digit: string }): void => {
@@ -96,13 +183,30 @@ export class StreamingSession implements RunningOperation {
     });
   }
 
+  /** Starts forwarding one tap's audio (directly or into the mix) and watches its end. */
+  private attach(t: SessionTap): void {
+    const { tap, participant } = t;
+    const s = this.s;
+    this.open++;
+    this.mixer?.add(tap);
+    tap.on('audio', (a) => {
+      if (this.mixer) this.mixer.frame(tap, a.samples);
+      else s.conn.sendAudio({ samples: a.samples, ...(participant ? { participant } : {}), timestampMs: s.clock.now(), silent: isSilent(a.samples) });
+    });
+    // Every tapped leg gone (their endpoints closed) while the call goes on: nothing left to stream.
+    tap.once('closed', () => {
+      this.mixer?.remove(tap);
+      if (--this.open === 0 && !this.ending) void this.end({ reason: 'legsEnded' });
+    });
+  }
+
   static of(call: Call): StreamingSession | undefined {
     return sessions.get(call);
   }
 
   /** Frames shed so far (final once stopped). */
   get dropped(): number {
-    return this.s.conn.dropped + this.s.taps.reduce((n, t) => n + t.tap.dropped, 0);
+    return this.s.conn.dropped + this.s.taps.reduce((n, t) => n + (t.tap?.dropped ?? 0), 0);
   }
 
   /** RunningOperation: stopMediaStreaming ('cancelled') or the call ending ('callEnded'). */
@@ -119,7 +223,7 @@ export class StreamingSession implements RunningOperation {
       sessions.delete(call);
       call.operations.delete(this);
       for (const c of this.cleanups) c();
-      await Promise.all(taps.map((t) => t.tap.close().catch(() => {})));
+      await Promise.all(taps.map((t) => t.tap?.close().catch(() => {})));
       await conn.close().catch(() => {});
       // What the application queued but was not played yet must not outlive its stream.
       await Promise.all(playTo.map((l) => (l.media.closed ? undefined : l.media.clearStreamIn().catch(() => {}))));
