@@ -50,6 +50,10 @@ export interface Recognizer {
 export interface Transcriber {
   /** Throws when the locale is not available. */
   startSession(opts: { rate: number; locale?: string; bandwidth?: 'narrow' | 'wide' }): TranscriberSession;
+  /** Optional fast path for one whole utterance (free-form recognize); without it a session is used. */
+  transcribeUtterance?(input: { rate: number; samples: Int16Array; locale?: string }): Promise<{ text: string; confidence?: number }>;
+  /** Optional: get ready for an utterance soon (e.g. start an engine process) — a hint, never required. */
+  warmUp?(): void;
 }
 
 export interface TranscriberSessionEvents {
