@@ -78,6 +78,8 @@ export const recognize: OperationDefinition<RecognizeParams> = {
     if (freeForm && !env.transcriber) throw new CallError('NOT_CONFIGURED', 'no transcriber is configured for free-form speech');
     const promptItems = p.prompt.length ? await toPlayItems(ctx, p.prompt) : [];
     if (speech) await leg.media.detectSpeech(true);
+    // Lets a local engine load its model while the prompt plays and the caller speaks.
+    if (freeForm) env.transcriber!.warmUp?.();
     return new Promise<OperationOutcome>((resolve) => {
       const tones: string[] = [];
       let timer: TimerHandle | undefined;
@@ -179,6 +181,7 @@ function trimSilence(rate: number, x: Int16Array): Int16Array {
 /** One utterance through a transcriber session: its final texts joined, their mean confidence. */
 async function transcribe(t: Transcriber, rate: number, utterance: Int16Array): Promise<{ text: string; confidence?: number }> {
   const samples = trimSilence(rate, utterance);
+  if (t.transcribeUtterance) return t.transcribeUtterance({ rate, samples });
   const session = t.startSession({ rate });
   const finals: { text: string; confidence?: number }[] = [];
   let failed: Error | undefined;
