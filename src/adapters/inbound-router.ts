@@ -6,7 +6,7 @@
 //
 // It decides only; it never answers the INVITE (the SIP service does, 404 on no route).
 import type { Participant } from '../core/index.ts';
-import type { SipRequest, Uri } from '../sip/index.ts';
+import { parseUri, type SipRequest, type Uri } from '../sip/index.ts';
 
 /** A number row as the store has it (structurally; adapters may not import store/). */
 export interface NumberEntry {
@@ -75,6 +75,15 @@ export class InboundRouter {
       if (r) return r;
     }
     return undefined;
+  }
+
+  /** Whether a number or SIP URI of this node routes somewhere (an outbound dial to it loops back to us). */
+  async routes(uri: string): Promise<boolean> {
+    try {
+      return (await this.routeUri(parseUri(uri))) !== undefined;
+    } catch {
+      return false;
+    }
   }
 
   private async routeUri(uri: Uri): Promise<InboundRoute | undefined> {

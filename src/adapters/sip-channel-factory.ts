@@ -70,6 +70,12 @@ export interface SipChannelFactoryOptions {
   lookupBindings?: (aor: string) => Promise<Binding[]>;
   /** Every binding (to find a user by name whatever the domain); default none. */
   listBindings?: () => Promise<Binding[]>;
+  /**
+   * Whether this node answers a URI of its own itself (a diagnostic target like sip:answer@, a
+   * routed number or SIP URI): such a dial loops back through our stack instead of failing
+   * not-registered. Default: none does.
+   */
+  servesLocally?: (uri: string) => Promise<boolean>;
   /** Trunk name used for phone numbers when DialOptions names none; default the first trunk in the store. */
   defaultTrunk?: string;
   /** Ring timeout when DialOptions gives none; default 60000 ms. */
@@ -172,7 +178,7 @@ export class SipChannelFactory implements ChannelFactory {
         const from = this.fromFor(opts.callerId);
         // A user of this node can only be reached through its registration: sending the INVITE
         // to ourselves (or to nobody on localhost:5060) would only wait for Timer B.
-        if (!b && ours) throw new DialError('NOT_REGISTERED', `${uri} is not registered`);
+        if (!b && ours && !(await this.o.servesLocally?.(uri))) throw new DialError('NOT_REGISTERED', `${uri} is not registered`);
         if (!b) return { uri, to: `<${uri}>`, headers: extra, ...(from ? { from } : {}) };
         return this.toBinding(b, uri, extra, from);
       }

@@ -22,6 +22,7 @@ import type { MediaEngine } from '../media/index.ts';
 import type { Binding, IncomingSession, OutgoingSession, UserAgent } from '../sip/index.ts';
 import { EspeakSynthesizer, PocketsphinxRecognizer, PocketsphinxTranscriber } from '../speech/index.ts';
 import { acsStreaming } from './acs-wiring.ts';
+import { DIAGNOSTIC_TARGETS } from './diagnostics/diagnostic-target.ts';
 import { provideCallService } from './native-api-wiring.ts';
 import type { ServiceContext } from './service.ts';
 
@@ -80,6 +81,10 @@ export class CallsWiring {
       ua: deps.ua, media: deps.media, trunks, publicHost: config.publicHost, clock, logger: this.logger, scratchDir,
       lookupBindings: deps.lookupBindings, adopt: deps.adopt,
       ...(deps.listBindings ? { listBindings: deps.listBindings } : {}),
+      servesLocally: async (uri) => {
+        const user = /^sips?:([^@;]+)@/i.exec(uri)?.[1];
+        return user !== undefined && ((DIAGNOSTIC_TARGETS as readonly string[]).includes(user) || await this.router.routes(uri));
+      },
     });
     this.router = new InboundRouter({ numbers });
     this.trunkSources = new TrunkSources({ list: () => store.tenancy.trunks.list() }, clock);
