@@ -1,12 +1,13 @@
 /**
  * Speech microbenchmarks: TTS real-time factor (synthesis time / audio duration) for a 10-word
  * sentence cold (engine warm, prompt not cached) and cached; VAD µs per 20 ms frame at 8 kHz;
- * pocketsphinx choice-recognition latency for a one-word utterance (process start included).
+ * pocketsphinx choice-recognition latency for a one-word utterance (process start included);
+ * free-form utterance → text latency with a pre-started process vs a process per utterance.
  * Run: node --import tsx bench/speech.bench.ts
  */
 import { Vad } from '../src/media/index.ts';
 import { speechLike } from '../src/media/dsp/test-signals.ts';
-import { EspeakSynthesizer, PocketsphinxRecognizer } from '../src/speech/index.ts';
+import { EspeakSynthesizer, PocketsphinxRecognizer, PocketsphinxTranscriber } from '../src/speech/index.ts';
 
 const SENTENCE = 'Thank you for calling, please tell us how we can help';
 const tts = new EspeakSynthesizer();
@@ -54,5 +55,22 @@ for (let i = 0; i < 10; i++) {
   if (r.label !== 'billing') throw new Error(`recognized ${JSON.stringify(r)}`);
 }
 console.log(`Recognition of one word (${(word.samples.length / 8000).toFixed(2)} s, 8 kHz, 3 choices): median ${med(lat).toFixed(0)} ms, max ${Math.max(...lat).toFixed(0)} ms`);
+const sentence = await new EspeakSynthesizer({ outputRate: 8000 }).synthesize({ text: 'I would like to pay my bill' });
+const pooled = new PocketsphinxTranscriber();
+const oneOff = new PocketsphinxTranscriber({ pool: false });
+const warmLat: number[] = [];
+const coldLat: number[] = [];
+for (let i = 0; i < 5; i++) {
+  pooled.warmUp();
+  await new Promise((r) => setTimeout(r, 1500)); // the caller speaking while the model loads
+  t0 = performance.now();
+  await pooled.transcribeUtterance(sentence);
+  warmLat.push(performance.now() - t0);
+  t0 = performance.now();
+  await oneOff.transcribeUtterance(sentence);
+  coldLat.push(performance.now() - t0);
+}
+await pooled.close();
+console.log(`Free-form utterance (${(sentence.samples.length / 8000).toFixed(2)} s) → text: pre-started process median ${med(warmLat).toFixed(0)} ms, process per utterance median ${med(coldLat).toFixed(0)} ms`);
 await tts.close();
 process.exit(0);
