@@ -1,20 +1,81 @@
-// ACS call connection routes (vendor-apis.md A.1): create, answer / redirect / reject (by
-// incomingCallContext), connect (serverCallLocator; groupCallLocator / roomCallLocator open a
-// conference), get, hang up (leave), terminate, transfer to participant.
+// ACS call connection routes (vendor-apis.md A.1): create (one target: core createCall; several:
+// a group call, see createGroupCall), answer / redirect / reject (by incomingCallContext),
+// connect (serverCallLocator; groupCallLocator / roomCallLocator open a conference), get, hang up
+// (leave), terminate, transfer to participant.
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Call, Operation, Participant } from '../../../core/index.ts';
 import { ACS_FORMAT } from '../callback-events.ts';
 import { bad, notFound } from '../acs-error.ts';
-import { callIdOfServerCallId } from '../identifiers.ts';
+import { callIdOfServerCallId, toIdentifier } from '../identifiers.ts';
 import { callAction, echoContext, type AcsRoute } from '../route-context.ts';
 import { adoptStreamingOptions, parseStreamingOptions } from './streaming.ts';
 import { adoptTranscriptionOptions } from './transcription.ts';
+import type { AcsBody, AcsRouteContext } from '../route-context.ts';
+
+/** Most targets one createCall may ring at once (ACS documents no limit for group calls; ours keeps one request bounded). */
+const MAX_GROUP_TARGETS = 10;
+
+/**
+ * createCall with several targets (the SDK's createGroupCall): a conference (CallService.
+ * openConference, locator 'groupCall:<uuid>', callbacks in ACS format to callbackUri) that
+ * invites every target with addParticipant at once — core places a conference's first legs one
+ * after another so that all of them land in one media worker and can be mixed.
+ * Callbacks: CallConnected when the conference opens (PARTIAL: ACS sends it when the first
+ * target answers; Switchboard's conference is up before anyone answers), then per target
+ * AddParticipantSucceeded / AddParticipantFailed {participant, invitationId} and
+ * ParticipantsUpdated as they join. When every invitation failed, or the last party left after
+ * someone had joined, the group call is hung up (CallDisconnected), as an ACS group call ends
+ * when nobody is left in it.
+ */
+async function createGroupCall(ctx: AcsRouteContext, request: FastifyRequest, reply: FastifyReply, body: AcsBody, raw: unknown[]): Promise<unknown> {
+  if (raw.length > MAX_GROUP_TARGETS) throw bad(`targets may hold at most ${MAX_GROUP_TARGETS} participants.`);
+  const targets: Participant[] = raw.map((t, i) => ctx.participant(t, `targets/${i}`));
+  const seen = new Set(targets.map((t) => JSON.stringify(toIdentifier(t))));
+  if (seen.size !== targets.length) throw bad('targets must not list a participant twice.');
+  const caller = body.sourceCallerIdNumber ? ctx.participant(body.sourceCallerIdNumber, 'sourceCallerIdNumber') : undefined;
+  parseStreamingOptions(body.mediaStreamingOptions); // 400 before dialing, not after
+  const principal = ctx.principalOf(request);
+  const { call } = await ctx.calls().openConference(principal, { locator: `groupCall:${randomUUID()}`, callbackUrl: body.callbackUri, callbackFormat: ACS_FORMAT });
+  adoptStreamingOptions(ctx, request, call, body);
+  adoptTranscriptionOptions(ctx, request, call, body);
+  const hangup = (): void => { void ctx.calls().execute(call.id, 'hangup', { forEveryone: true }, { principal }).catch(() => {}); };
+  const ops: Operation[] = [];
+  try {
+    for (const target of targets) {
+      ops.push(await ctx.run(request, call.id, 'addParticipant', { target, invitationId: randomUUID(), ...(caller ? { callerId: caller } : {}) }, body));
+    }
+  } catch (err) {
+    // A target refused by core (destination policy …): nothing of this group call may stay up.
+    hangup();
+    throw err;
+  }
+  endWhenEmpty(call, hangup);
+  void Promise.all(ops.map((o) => o.done)).then((results) => { if (results.every((r) => r.code >= 300)) hangup(); });
+  return reply.code(201).send(await ctx.properties(request, call.id, { callbackUri: body.callbackUri, targets: targets.map(toIdentifier) }));
+}
+
+/** Hangs the group call up once a party had joined and no live leg is left (a conference would wait for its idle timeout). */
+function endWhenEmpty(call: Call, hangup: () => void): void {
+  const check = (): void => {
+    const joined = [...call.legs.values()].some((l) => l.times.answeredAt !== undefined);
+    if (joined && call.liveLegs().length === 0) {
+      call.off('legs', check);
+      hangup();
+    }
+  };
+  call.on('legs', check);
+  call.once('ended', () => call.off('legs', check));
+}
 
 export const callConnectionRoutes: AcsRoute[] = [
   {
     method: 'POST', pattern: /^\/calling\/callConnections$/,
     async handle(ctx, request, reply, _m, body) {
       const targets = body.targets as unknown[];
-      if (!Array.isArray(targets) || targets.length !== 1) throw bad('targets must hold exactly one participant (group calls are not supported yet).');
+      if (!Array.isArray(targets) || targets.length === 0) throw bad('targets must hold at least one participant.');
       if (typeof body.callbackUri !== 'string') throw bad('callbackUri is required.');
+      if (targets.length > 1) return createGroupCall(ctx, request, reply, body, targets);
       const caller = body.sourceCallerIdNumber ? ctx.participant(body.sourceCallerIdNumber, 'sourceCallerIdNumber') : undefined;
       parseStreamingOptions(body.mediaStreamingOptions); // 400 before dialing, not after
       const { call } = await ctx.calls().createCall({ target: ctx.participant(targets[0], 'targets/0'), ...(caller ? { callerId: caller } : {}), callbackUrl: body.callbackUri },
