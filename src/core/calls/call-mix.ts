@@ -18,7 +18,7 @@
 //
 // It must never end a leg or the call: it only wires media. Failures of a rewire are reported
 // to whoever asked (the operation fails) and logged by the caller; the next arrange() retries.
-import type { Mixer, MixerFactory } from '../ports/index.ts';
+import type { MediaEndpoint, Mixer, MixerFactory } from '../ports/index.ts';
 import { CallError } from './call-error.ts';
 import type { Leg } from './leg.ts';
 
@@ -32,6 +32,8 @@ export class CallMix {
   private readonly cut = new Set<string>();
   /** Legs muted through MediaEndpoint.mute() (direct mode), by id. */
   private readonly endpointMuted = new Set<string>();
+  /** Legs kept out of the wiring while they move to another call (moveParticipant), by id. */
+  private readonly excluded = new Set<string>();
 
   constructor(
     /** Every leg of the call, in order (the Call's map). */
@@ -94,7 +96,50 @@ export class CallMix {
   }
 
   private active(l: Leg): boolean {
-    return l.live && l.state === 'answered' && !l.onHold && !l.media.closed;
+    return l.live && l.state === 'answered' && !l.onHold && !l.media.closed && !this.excluded.has(l.id);
+  }
+
+  /**
+   * moveParticipant, step 1 in the call the leg leaves: takes it out of the mixer (or cuts its
+   * two-party bridge) and keeps it out until include() (the move failed) — its leg stays up.
+   */
+  exclude(leg: Leg): Promise<void> {
+    this.excluded.add(leg.id);
+    return this.serial(async () => {
+      if (this.mixer?.has(leg.media)) await this.mixer.remove(leg.media).catch(() => {});
+      const peer = leg.bridgedTo;
+      if (peer) {
+        peer.bridgedTo = undefined;
+        leg.bridgedTo = undefined;
+        this.cut.delete(leg.id);
+        this.cut.delete(peer.id);
+        if (!leg.media.closed) await leg.media.disconnect().catch(() => {});
+      }
+      if (this.endpointMuted.delete(leg.id) && !leg.media.closed) await leg.media.unmute().catch(() => {});
+    });
+  }
+
+  /** Undoes exclude() (a failed move): the leg is wired again (a cut two-party bridge is not restored). */
+  include(leg: Leg): Promise<void> {
+    this.excluded.delete(leg.id);
+    return this.arrange();
+  }
+
+  /**
+   * moveParticipant, step 2 in the call the leg joins: goes (or stays) mixed and puts `media` —
+   * not a leg of this call yet — in the mixer (created beside this call's first active leg, or
+   * beside `media` when there is none). Rejects when the mixer cannot take it, e.g. an endpoint
+   * of another media worker (CROSS_WORKER); the mode change stays, nothing else changed.
+   */
+  adopt(media: MediaEndpoint, muted: boolean): Promise<void> {
+    if (this._mode === 'closed') return Promise.reject(new CallError('INVALID_STATE', 'the call has ended'));
+    if (!this.canMix) return Promise.reject(new CallError('NOT_CONFIGURED', 'no mixer is configured: a call cannot have more than two parties'));
+    this._mode = 'mixed';
+    return this.serial(async () => {
+      await this.arrangeMixed();
+      this.mixer ??= await this.factory!.create(media);
+      await this.mixer.add(media, { muted });
+    });
   }
 
   private async arrangeMixed(): Promise<void> {

@@ -325,6 +325,20 @@ export class Call extends EventEmitter<CallEvents> {
     this.emit('legs');
   }
 
+  /**
+   * moveParticipant, in the call the leg leaves: the leg ends here (reason 'moved', by local)
+   * WITHOUT hanging its channel up or closing its media — another call adopts them. Its listeners
+   * are dropped and it leaves this.legs (so ending this call never touches it); then the usual
+   * consequences of a leg leaving follow (participant.removed, participants.updated, the call ends
+   * when it was its last party). Call mix.exclude(leg) first.
+   */
+  releaseLeg(leg: Leg): void {
+    if (!leg.live || this.legs.get(leg.id) !== leg) throw new CallError('LEG_NOT_FOUND', `no live leg ${leg.id} in call ${this.id}`);
+    leg.removeAllListeners();
+    this.onLegEnded(leg, { by: 'local', reason: 'moved' });
+    this.legs.delete(leg.id);
+  }
+
   private onDtmf(leg: Leg, digit: string, source: string): void {
     this.emit('dtmf', { legId: leg.id, digit, source });
     const wanted = this.continuousDtmf.get(leg.id) ?? this.continuousDtmf.get('*');

@@ -20,6 +20,7 @@ import { resumeRecording } from './resume-recording.ts';
 import { addParticipant } from './add-participant.ts';
 import { cancelAddParticipant } from './cancel-add-participant.ts';
 import { removeParticipant } from './remove-participant.ts';
+import { moveParticipant } from './move-participant.ts';
 import { muteParticipant, unmuteParticipant } from './mute-participant.ts';
 import { hold, unhold } from './hold.ts';
 import { startMediaStreaming, stopMediaStreaming } from './media-streaming.ts';
@@ -30,6 +31,7 @@ export const OPERATIONS: ReadonlyMap<string, OperationDefinition<any>> = new Map
   answer, reject, redirect, hangup, play, recognize, createCall, sendDtmf, cancelAllMediaOperations, transferBlind, transferConsultative,
   recordResponse, startRecording, stopRecording, pauseRecording, resumeRecording,
   addParticipant, cancelAddParticipant, removeParticipant, muteParticipant, unmuteParticipant, hold, unhold,
+  moveParticipant,
   startMediaStreaming, stopMediaStreaming,
   startContinuousDtmf, stopContinuousDtmf,
   startTranscription, stopTranscription, updateTranscription,
