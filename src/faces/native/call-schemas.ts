@@ -119,6 +119,7 @@ export const actionBodies: Record<string, object> = {
     invitationId: { type: 'string', minLength: 1, maxLength: 128, description: 'handle for participants/cancel; default the operation id' },
   }, ['target']),
   'participants/cancel': body({ invitationId: { type: 'string', minLength: 1, maxLength: 128 } }, ['invitationId']),
+  'participants/move': body({ fromCallId: { type: 'string', minLength: 1, maxLength: 100 }, legId: { type: 'string', minLength: 1, maxLength: 100 } }, ['fromCallId', 'legId']),
   hold: body({ legId, music: { ...playSources, description: 'played in a loop while held; default a quiet 440 Hz beep every 2 s' } }),
   unhold: body({ legId }),
   'media-streaming': body({
