@@ -32,6 +32,7 @@ export const CALL_ACTIONS: readonly { segment: string; operation: string; summar
   { segment: 'cancel-media', operation: 'cancelAllMediaOperations', summary: 'Cancel every running media operation (play, recognize, record-response)' },
   { segment: 'participants', operation: 'addParticipant', summary: 'Invite a participant (a conference once answered); invitation timeout, cancellable by invitationId' },
   { segment: 'participants/cancel', operation: 'cancelAddParticipant', summary: 'Cancel a ringing participant invitation (CANCEL)' },
+  { segment: 'participants/move', operation: 'moveParticipant', summary: 'Move a leg (legId) of another live call (fromCallId) of the application into this call without hanging it up' },
   { segment: 'hold', operation: 'hold', summary: 'Hold a leg: out of the conversation, hearing music in a loop' },
   { segment: 'unhold', operation: 'unhold', summary: 'Take a leg off hold: music stops, it rejoins the conversation' },
   { segment: 'media-streaming', operation: 'startMediaStreaming', summary: 'Stream the call audio live to a WebSocket (ws/wss), optionally bidirectional (docs/streaming.md)' },
