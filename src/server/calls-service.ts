@@ -53,6 +53,8 @@ export class CallsWiring {
   readonly trunkSources: TrunkSources;
   private readonly inbound: InboundCallDeps;
   private readonly synthesizer = new EspeakSynthesizer();
+  /** Live transcription and free-form recognize (its warm process pool is stopped on close). */
+  private readonly transcriber = new PocketsphinxTranscriber();
   private readonly logger: Logger;
 
   /** The node's store (CDRs, recordings) — for tests and tools. */
@@ -93,7 +95,7 @@ export class CallsWiring {
       synthesizer: this.synthesizer,
       recognizer: new PocketsphinxRecognizer(),
       // Live transcription and free-form recognize: local pocketsphinx (finals only; docs/speech.md).
-      transcriber: new PocketsphinxTranscriber(),
+      transcriber: this.transcriber,
       channelFactory: this.factory,
       // Conferences (addParticipant) mix in the media worker of the call's first leg.
       mixerFactory: new EngineMixerFactory(deps.media),
@@ -138,5 +140,6 @@ export class CallsWiring {
   async close(): Promise<void> {
     await this.calls.close();
     await this.synthesizer.close();
+    await this.transcriber.close();
   }
 }
