@@ -3,6 +3,7 @@
 //   addParticipant.failed / .cancelled  → AddParticipantFailed      {participant, invitationId}
 //   removeParticipant.completed/.failed → RemoveParticipantSucceeded/Failed {participant}
 //   cancelAddParticipant.completed/.failed → CancelAddParticipantSucceeded/Failed {invitationId}
+//   moveParticipant.completed/.failed   → MoveParticipantSucceeded/Failed {participant, fromCall} (1.6.0)
 //   participants.updated                → ParticipantsUpdated       {sequenceNumber, participants: CallParticipant[]}
 //   hold.failed                         → HoldFailed
 // Not sent (ACS has no callback for them): mute/unmute results (ACS mute answers 200
@@ -53,6 +54,11 @@ export function participantCallbacks(e: DomainEvent, shared: ResultOf): AcsCallb
     case 'removeParticipant.failed': return { type: 'RemoveParticipantFailed', data: { ...res(''), ...who(d) } };
     case 'cancelAddParticipant.completed': return { type: 'CancelAddParticipantSucceeded', data: { ...res('The invitation was cancelled.'), ...invitation(d) } };
     case 'cancelAddParticipant.failed': return { type: 'CancelAddParticipantFailed', data: { ...res(''), ...invitation(d) } };
+    case 'moveParticipant.completed':
+    case 'moveParticipant.failed': return {
+      type: e.type === 'moveParticipant.completed' ? 'MoveParticipantSucceeded' : 'MoveParticipantFailed',
+      data: { ...res(e.type === 'moveParticipant.completed' ? 'The participant was moved into the call.' : ''), ...who(d), ...(typeof d.fromCallId === 'string' ? { fromCall: d.fromCallId } : {}) },
+    };
     case 'participants.updated': {
       const list = Array.isArray(d.participants) ? d.participants as UpdatedParticipant[] : [];
       return {

@@ -1,9 +1,9 @@
 // ACS participant routes (vendor-apis.md A.1/A.2): list, get, add, remove, mute and cancel add,
 // mapped onto core's participant operations (addParticipant, removeParticipant,
 // muteParticipant, cancelAddParticipant). isMuted / isOnHold are read from the live legs.
-// Not here: unmute (ACS has no REST unmute in GA; SDK 1.5.1 and 1.6.0 expose only
-// muteParticipant — core's unmuteParticipant is reachable through the native API only) and
-// moveHere (1.6.0; 501, see ./not-yet.ts and docs/faces/acs.md).
+// moveHere (1.6.0 moveParticipants) → core's moveParticipant. Not here: unmute (ACS has no
+// REST unmute in GA; SDK 1.5.1 and 1.6.0 expose only muteParticipant — core's
+// unmuteParticipant is reachable through the native API only).
 import { randomUUID } from 'node:crypto';
 import type { Call, Participant } from '../../../core/index.ts';
 import { AcsError, bad, notFound } from '../acs-error.ts';
@@ -83,6 +83,28 @@ export const participantRoutes: AcsRoute[] = [
       const r = await op.done;
       if (r.code >= 300) throw new AcsError(r.code >= 500 ? 500 : 400, r.code >= 500 ? 'InternalServerError' : 'BadRequest', r.message);
       return reply.code(200).send(echoContext(body));
+    },
+  },
+  {
+    // MoveParticipantsRequest {targetParticipants, fromCall} (vendor-apis.md A.1/A.2): the
+    // participant's leg in fromCall (a live call of this application; another application's
+    // call is not found) moves into this call. 202 {participants, fromCall, operationContext};
+    // MoveParticipantSucceeded / MoveParticipantFailed {participant, fromCall} follow.
+    method: 'POST', pattern: callAction('moveHere', true),
+    async handle(ctx, request, reply, g, body) {
+      const id = decodeURIComponent(g[1]);
+      const targets = body.targetParticipants as unknown[];
+      // One leg per request keeps one operation (and one result event) per request.
+      if (!Array.isArray(targets) || targets.length !== 1) throw bad('targetParticipants must hold exactly one participant.');
+      const from = body.fromCall;
+      if (typeof from !== 'string' || from.length === 0 || from.length > 100) throw bad('fromCall is required (a callConnectionId).');
+      if (from === id) throw bad('fromCall is this call: the participant is already here.');
+      const participant = ctx.participant(targets[0], 'targetParticipants/0');
+      if (!ctx.calls().getLive(ctx.principalOf(request), id)) throw notFound('The call is not live.');
+      if (!ctx.calls().getLive(ctx.principalOf(request), from)) throw notFound('fromCall names no live call of this application.');
+      const legId = ctx.legFor(request, from, targets[0])!;
+      await ctx.run(request, id, 'moveParticipant', { fromCallId: from, legId }, body);
+      return reply.code(202).send({ participants: [callParticipant(participant, {})], fromCall: from, ...echoContext(body) });
     },
   },
   {
