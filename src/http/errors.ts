@@ -15,6 +15,8 @@ export const ERROR_CATALOG = {
   CONFLICT: { status: 409, message: 'The request conflicts with the current state of the resource.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported Content-Type.' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time.' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large (16 KB in all).' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; slow down.' },
   INTERNAL: { status: 500, message: 'Internal error.' },
   NOT_READY: { status: 503, message: 'The server is starting or draining.' },
@@ -92,6 +94,8 @@ export function codeForStatus(status: number): ErrorCode {
     case 409: return 'CONFLICT';
     case 413: return 'PAYLOAD_TOO_LARGE';
     case 415: return 'UNSUPPORTED_MEDIA_TYPE';
+    case 408: return 'REQUEST_TIMEOUT';
+    case 431: return 'HEADERS_TOO_LARGE';
     case 429: return 'RATE_LIMITED';
     case 503: return 'NOT_READY';
     default: return status >= 400 && status < 500 ? 'BAD_REQUEST' : 'INTERNAL';
