@@ -4,6 +4,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/index.ts';
+import { catalogClientErrorHandler } from './client-error-handler.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { registerHealthRoutes, type ReadinessProbe } from './health-routes.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
@@ -39,6 +40,8 @@ export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
     return503OnClosing: true,
     // Fastify's default silently drops unknown body fields; a typo ("callbakUrl") must be a 400.
     ajv: { customOptions: { removeAdditional: false } },
+    // Requests Node rejects before routing (headers > 16 KB …) get the catalog's shape too.
+    clientErrorHandler: catalogClientErrorHandler,
   });
   const log = opts.logger;
 
