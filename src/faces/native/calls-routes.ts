@@ -80,8 +80,10 @@ function sendOperation(reply: FastifyReply, info: OperationInfo, status: number)
 export function registerCallRoutes(app: FastifyInstance, ctx: NativeApiContext): void {
   const pre = { preHandler: ctx.auth };
   // An action without parameters may come without a body; it means {} (validated as such).
+  // A body that says `null` is not "no body": it stays null and fails the object schema (400),
+  // so a client bug that serialises nothing never hangs up a call (api-hostile-input.test.ts).
   const emptyBodyIsObject = async (req: FastifyRequest): Promise<void> => {
-    if (req.body === undefined || req.body === null) req.body = {};
+    if (req.body === undefined) req.body = {};
   };
   const action = { ...pre, preValidation: emptyBodyIsObject };
 
