@@ -21,6 +21,9 @@ export const hangup: OperationDefinition<{ forEveryone: boolean; legId?: string 
   },
   async start(ctx, p) {
     const call = ctx.call;
+    // A named leg must exist even when everyone is hung up: a typo'd legId is LEG_NOT_FOUND,
+    // never "end the whole call" (api-hostile-input.test.ts found {legId:"12345"} ending it).
+    if (p.legId !== undefined) targetLegs(ctx, p.legId, false);
     if (p.forEveryone || call.liveLegs().length <= 1) {
       await call.end({ by: 'local', reason: 'normal' });
       return success({ forEveryone: true });
