@@ -4,7 +4,8 @@
 // binding; call B = createCall(phone number) reaches a SIPp UAS through the trunk; then
 // B.moveParticipants([alice], A) → 202 {fromCall} → MoveParticipantSucceeded {participant, fromCall}
 // on B's callbacks, A (its last party gone) → CallDisconnected, B lists both parties, alice was NOT
-// hung up by the move (her SIPp still runs) → hangUp B → both phones get their BYE.
+// hung up by the move (her SIPp still runs) and — checked as audio, Goertzel share — alice and
+// the phone now hear each other (700 / 1100 Hz tones) → hangUp B → both phones get their BYE.
 // Bad input through the SDK: unknown fromCall 404, fromCall = this call 400, a participant that
 // is not in fromCall 404. Every callback parses with parseCallAutomationEvent and carries a valid
 // Bearer JWT.
@@ -17,6 +18,10 @@ import assert from 'node:assert/strict';
 import { explain, freeUdpPort, runSipp, sippAvailable, type SippResult } from './helpers/sipp.ts';
 import { startReceiver } from './helpers/webhook-receiver.ts';
 import { checkCallbacks, loadSdk, startAcsBotNode, typeOf, waitForCallback, waitForRequest, type AcsBotNode } from './helpers/acs-sdk-bot.ts';
+import { RtpPeer, rms, sine, toneShare, wait } from '../src/media/worker/test-rtp-peer.ts';
+import type { EngineMediaEndpoint } from '../src/adapters/index.ts';
+import type { SipService } from '../src/server/sip-service.ts';
+import { applicationPrincipal, type Participant } from '../src/core/index.ts';
 
 const PHONE = '+4930555801';
 const CALLER_ID = '+4930777200';
@@ -48,10 +53,14 @@ describe('ACS face: moveParticipants between two calls, an ACS user as createCal
     t.after(() => Promise.all([cbA.close(), cbB.close()]));
     const runs: Promise<SippResult>[] = [];
     t.after(() => Promise.allSettled(runs));
+    // Each phone's audio is this test's own UDP socket (the UAS answers with its port).
+    const aliceAudio = await RtpPeer.open();
+    const phoneAudio = await RtpPeer.open();
+    t.after(() => { aliceAudio.close(); phoneAudio.close(); });
     let aliceDone = false;
-    const alice = runSipp({ scenario: 'calls-uas-answer.xml', localPort: alicePort, args: ['-mp', String(await freeUdpPort())], timeoutMs: 30_000 });
+    const alice = runSipp({ scenario: 'core-uas-answer-rtp-port.xml', localPort: alicePort, args: ['-set', 'rtpport', String(aliceAudio.port), '-mp', String(await freeUdpPort())], timeoutMs: 35_000 });
     void alice.then(() => { aliceDone = true; });
-    const phone = runSipp({ scenario: 'calls-uas-answer.xml', localPort: trunkPort, args: ['-mp', String(await freeUdpPort())], timeoutMs: 30_000 });
+    const phone = runSipp({ scenario: 'core-uas-answer-rtp-port.xml', localPort: trunkPort, args: ['-set', 'rtpport', String(phoneAudio.port), '-mp', String(await freeUdpPort())], timeoutMs: 35_000 });
     runs.push(alice, phone);
     await new Promise((r) => setTimeout(r, 300));
     const client = bot.client(sdk);
@@ -85,8 +94,25 @@ describe('ACS face: moveParticipants between two calls, an ACS user as createCal
     assert.deepEqual(listed, [PHONE, ALICE].sort(), 'alice is now in B');
     await waitForRequest(cbB, (q) => typeOf(q) === 'ParticipantsUpdated'
       && ((sdk.parseCallAutomationEvent(q.body) as unknown as { participants?: unknown[] }).participants?.length === 2), 'ParticipantsUpdated in B with both');
-    await new Promise((r) => setTimeout(r, 1000));
     assert.equal(aliceDone, false, 'the move did not hang alice up');
+
+    // Checked as audio: in B, alice and the phone hear each other (and not themselves).
+    const live = (bot.node.server.service('sip') as unknown as SipService).calls.getLive(applicationPrincipal(bot.appId), idB)!;
+    const portOf = (pred: (p: Participant) => boolean) => ([...live.legs.values()].find((l) => l.live && pred(l.participant))!.media as EngineMediaEndpoint).handle.localPort;
+    const alicePortB = portOf((p) => p.kind === 'sip' && p.uri.startsWith('sip:alice@'));
+    const phonePortB = portOf((p) => p.kind === 'phone');
+    const from = { a: aliceAudio.rtp.length, p: phoneAudio.rtp.length };
+    await Promise.all([aliceAudio.stream(alicePortB, sine(700, 1.2, 8000, 6000)), phoneAudio.stream(phonePortB, sine(1100, 1.2, 8000, 6000))]);
+    await wait(150);
+    const share = (x: Int16Array, hz: number) => (rms(x) < 30 ? 0 : toneShare(x, 8000, hz));
+    const heardByAlice = aliceAudio.decoded(0, from.a).subarray(2400);
+    const heardByPhone = phoneAudio.decoded(0, from.p).subarray(2400);
+    const talk = { aliceHearsPhone: share(heardByAlice, 1100), phoneHearsAlice: share(heardByPhone, 700), aliceHearsSelf: share(heardByAlice, 700) };
+    t.diagnostic(`after the move ${JSON.stringify(talk)}`);
+    assert.ok(talk.aliceHearsPhone > 0.3, `alice hears the phone: ${JSON.stringify(talk)}`);
+    assert.ok(talk.phoneHearsAlice > 0.3, `the phone hears alice: ${JSON.stringify(talk)}`);
+    assert.ok(talk.aliceHearsSelf < 0.05, `alice does not hear herself: ${JSON.stringify(talk)}`);
+    assert.equal(aliceDone, false, 'alice is still up');
 
     await b.callConnection.hangUp(true);
     await waitForCallback(cbB, sdk, 'CallDisconnected');
