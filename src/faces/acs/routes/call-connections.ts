@@ -8,10 +8,9 @@ import type { Call, Operation, Participant } from '../../../core/index.ts';
 import { ACS_FORMAT } from '../callback-events.ts';
 import { bad, notFound } from '../acs-error.ts';
 import { callIdOfServerCallId, toIdentifier } from '../identifiers.ts';
-import { callAction, echoContext, type AcsRoute } from '../route-context.ts';
+import { callAction, echoContext, type AcsBody, type AcsRoute, type AcsRouteContext } from '../route-context.ts';
 import { adoptStreamingOptions, parseStreamingOptions } from './streaming.ts';
 import { adoptTranscriptionOptions } from './transcription.ts';
-import type { AcsBody, AcsRouteContext } from '../route-context.ts';
 
 /** Most targets one createCall may ring at once (ACS documents no limit for group calls; ours keeps one request bounded). */
 const MAX_GROUP_TARGETS = 10;
