@@ -90,6 +90,24 @@ describe('ACS face: createGroupCall to a phone and an ACS user (registered SIPp)
     });
   }
 
+  test('acs-sdk-160: a group call ends when its last party hangs up (one target answers then BYEs, the other is not registered)', { timeout: 30_000 }, async (t) => {
+    const sdk = loadSdk('acs-sdk-160');
+    const callbacks = await startReceiver();
+    t.after(() => callbacks.close());
+    const phone = runSipp({ scenario: 'uas-answer-send-bye.xml', localPort: trunkPort, args: ['-mp', String(await freeUdpPort())], timeoutMs: 15_000 });
+    t.after(() => phone.then(() => {}));
+    await new Promise((r) => setTimeout(r, 300));
+    const created = await bot.client(sdk).createGroupCall([{ phoneNumber: PHONE }, { communicationUserId: '8:acs:dave' }], callbacks.url, { sourceCallIdNumber: { phoneNumber: CALLER_ID } });
+    const ok = await waitForCallback(callbacks, sdk, 'AddParticipantSucceeded');
+    assert.equal(ok.participant?.phoneNumber, PHONE);
+    const failed = await waitForCallback(callbacks, sdk, 'AddParticipantFailed');
+    assert.equal(failed.participant?.communicationUserId, '8:acs:dave');
+    await waitForCallback(callbacks, sdk, 'CallDisconnected'); // not the conference idle timeout (10 min)
+    const r = await phone;
+    assert.equal(r.code, 0, explain(r));
+    await checkCallbacks(bot, callbacks, sdk, created.callConnectionProperties.callConnectionId!);
+  });
+
   test('acs-sdk-160: a group call whose every target fails is hung up (two unregistered ACS users: AddParticipantFailed ×2, CallDisconnected)', { timeout: 30_000 }, async (t) => {
     const sdk = loadSdk('acs-sdk-160');
     const callbacks = await startReceiver();
