@@ -35,8 +35,11 @@ export function checkPlaySources(check: Check, key: string, required: boolean): 
     const path = `${key}/${i}`;
     switch (o.kind) {
       case 'file':
-        if (typeof o.path === 'string' && o.path.length > 0 && !o.path.split(/[\\/]/).includes('..')) out.push({ kind: 'file', path: o.path });
-        else check.fail(`${path}/path`, 'must be a path without ..');
+        // Relative, no `..`, no NUL: an absolute path ("/etc/…", "C:\\…", "\\\\host\\…") would let an
+        // application read any audio file the node can (api-hostile-input.test.ts found "/etc/passwd" opened).
+        if (typeof o.path === 'string' && o.path.length > 0 && !o.path.split(/[\\/]/).includes('..') && !/^([\\/]|[A-Za-z]:)/.test(o.path) && !o.path.includes('\0')) {
+          out.push({ kind: 'file', path: o.path });
+        } else check.fail(`${path}/path`, 'must be a relative path without .. or NUL');
         break;
       case 'url':
         if (typeof o.url === 'string' && /^https?:\/\//.test(o.url)) out.push({ kind: 'url', url: o.url });
