@@ -10,3 +10,5 @@ export * from './conference-room.ts';
 export * from './fallback-playlist.ts';
 export * from './dtmf-detectors.ts';
 export * from './dtmf-sender.ts';
+export * from './frame-ring.ts';
+export * from './relay-endpoint.ts';

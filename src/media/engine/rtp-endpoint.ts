@@ -36,6 +36,7 @@ import { isRtcp, type ReceiverStats } from '../rtp/index.ts';
 import { DtmfDetectors } from './dtmf-detectors.ts';
 import { DtmfSender } from './dtmf-sender.ts';
 import type { ConferenceRoom } from './conference-room.ts';
+import type { BridgePeer } from './relay-endpoint.ts';
 import { createEndpointCodec, checkCodec, type EndpointCodec } from './endpoint-codec.ts';
 import type {
   CodecSpec, DetectOptions, DtmfEventData, EndpointOptions, EndpointStats, EndpointUpdate, MediaDirection, OperationResult, RemoteSpec, StreamOptions,
@@ -179,8 +180,8 @@ export class RtpEndpoint {
    * VAD, recorder and stream-out still get it (they read inFrame directly).
    */
   muted = false;
-  /** The bridged endpoint (same worker): we send what it receives. */
-  peer: RtpEndpoint | undefined;
+  /** The bridged endpoint (same worker), or a relay to one in another worker (relay-endpoint.ts): we send what it receives. */
+  peer: BridgePeer | undefined;
   /** The conference this endpoint is in (same worker): we send its mix-minus for us. */
   conference: { room: ConferenceRoom; key: string } | undefined;
   private streamOut: StreamOut | undefined;
