@@ -46,6 +46,22 @@ export interface HandleTransport {
   nextOpId(): number;
   /** Stream-out flow control: `batches` audio batches were delivered to listeners. Default: no flow control. */
   streamAck?(ep: number, batches: number): void;
+  /** Cross-worker links (relay-endpoint.ts). Absent: bridging/joining across workers is refused with CROSS_WORKER. */
+  links?: CrossWorkerLinks;
+}
+
+/** What the engine does for a handle when a bridge or conference crosses media workers. */
+export interface CrossWorkerLinks {
+  /** Bridge `a` and `b` (different workers) through a relay pair. */
+  bridge(a: MediaEndpointHandle, b: MediaEndpointHandle): Promise<void>;
+  /** Close every cross-worker bridge of `ep` (after a local disconnect). */
+  unbridge(ep: MediaEndpointHandle): Promise<void>;
+  /** Join `ep` to `conf` in another worker (or change its options when it is already in it). */
+  join(ep: MediaEndpointHandle, conf: ConferenceHandle, opts: ConferenceJoinOptions): Promise<void>;
+  update(ep: MediaEndpointHandle, opts: ConferenceJoinOptions): Promise<void>;
+  leave(ep: MediaEndpointHandle): Promise<void>;
+  /** The conference of another worker `ep` is in through a relay, if any. */
+  remoteConference(ep: MediaEndpointHandle): ConferenceHandle | undefined;
 }
 
 export class MediaEndpointHandle extends EventEmitter<MediaEndpointEvents> {
@@ -146,17 +162,26 @@ export class MediaEndpointHandle extends EventEmitter<MediaEndpointEvents> {
     await this.cmd({ c: 'pauseRecord', op, paused });
   }
 
-  /** Two-party bridge: each endpoint sends what the other receives (both must be in the same worker: create with `near`). */
+  /**
+   * Two-party bridge: each endpoint sends what the other receives. Endpoints in different
+   * workers are bridged through a relay pair (SharedArrayBuffer frame rings, < 1 tick added
+   * delay); in the same worker (create with `near`) directly, with no added delay.
+   */
   async connect(other: MediaEndpointHandle): Promise<void> {
-    if (other.isClosed) throw new MediaClosedError();
+    if (other.isClosed || this.isClosed) throw new MediaClosedError();
     if (other.workerIndex !== this.workerIndex) {
-      throw Object.assign(new Error('endpoints in different workers cannot be bridged: create the second one with { near: first }'), { code: 'CROSS_WORKER' });
+      if (!this.transport.links) {
+        throw Object.assign(new Error('endpoints in different workers cannot be bridged: create the second one with { near: first }'), { code: 'CROSS_WORKER' });
+      }
+      await this.transport.links.bridge(this, other);
+      return;
     }
     await this.cmd({ c: 'connect', peer: other.id });
   }
 
-  disconnect(): Promise<void> {
-    return this.cmd({ c: 'disconnect' }) as Promise<void>;
+  async disconnect(): Promise<void> {
+    await this.cmd({ c: 'disconnect' });
+    await this.transport.links?.unbridge(this);
   }
 
   /**
@@ -196,27 +221,39 @@ export class MediaEndpointHandle extends EventEmitter<MediaEndpointEvents> {
 
   /**
    * Join a conference (mix-minus: we hear everyone else, they hear us unless muted/listenOnly;
-   * whisperTo: only that endpoint hears us). The conference must be in this endpoint's worker:
-   * create the endpoint with { near: conference }. Joining another conference leaves this one.
+   * whisperTo: only that endpoint hears us). A conference in another worker is joined through a
+   * relay pair (< 1 tick added delay; a bridge of this endpoint ends, as the relay becomes its
+   * partner); in the same worker (create with { near: conference }) directly. Joining another
+   * conference leaves this one.
    */
   async joinConference(conf: ConferenceHandle, opts: Omit<ConferenceJoinOptions, 'whisperTo'> & { whisperTo?: MediaEndpointHandle } = {}): Promise<void> {
     if (conf.closed) throw Object.assign(new Error('conference is closed'), { code: 'CONFERENCE_CLOSED' });
-    if (conf.workerIndex !== this.workerIndex) {
-      throw Object.assign(new Error('the conference lives in another media worker: create the endpoint with { near: conference }'), { code: 'CROSS_WORKER' });
-    }
     const { whisperTo, ...rest } = opts;
-    await this.cmd({ c: 'joinConference', conf: conf.id, opts: { ...rest, ...(whisperTo ? { whisperTo: whisperTo.id } : {}) } });
+    const o: ConferenceJoinOptions = { ...rest, ...(whisperTo ? { whisperTo: whisperTo.id } : {}) };
+    const links = this.transport.links;
+    if (conf.workerIndex !== this.workerIndex) {
+      if (!links) throw Object.assign(new Error('the conference lives in another media worker: create the endpoint with { near: conference }'), { code: 'CROSS_WORKER' });
+      if (this.isClosed) throw new MediaClosedError();
+      await links.join(this, conf, o);
+      return;
+    }
+    if (links?.remoteConference(this)) await links.leave(this);
+    await this.cmd({ c: 'joinConference', conf: conf.id, opts: o });
   }
 
   /** Change mute, gain, listen-only or whisper target in the current conference (whisperTo null = everyone hears). */
   updateConference(opts: Omit<ConferenceJoinOptions, 'whisperTo'> & { whisperTo?: MediaEndpointHandle | null }): Promise<void> {
     const { whisperTo, ...rest } = opts;
     const o: ConferenceJoinOptions = whisperTo === undefined ? rest : whisperTo === null ? { ...rest, whisperTo: undefined } : { ...rest, whisperTo: whisperTo.id };
+    const links = this.transport.links;
+    if (links?.remoteConference(this) && !this.isClosed) return links.update(this, o);
     return this.cmd({ c: 'updateConference', opts: o }) as Promise<void>;
   }
 
-  leaveConference(): Promise<void> {
-    return this.cmd({ c: 'leaveConference' }) as Promise<void>;
+  async leaveConference(): Promise<void> {
+    const links = this.transport.links;
+    if (links?.remoteConference(this) && !this.isClosed) return links.leave(this);
+    await this.cmd({ c: 'leaveConference' });
   }
 
   /** Send back what is received (after the jitter buffer). */

@@ -16,9 +16,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { nullLogger, type Logger } from '../../lib/index.ts';
-import { TICK_BUCKETS_MS, type EndpointOptions } from '../engine/index.ts';
+import { FrameRing, TICK_BUCKETS_MS, type ConferenceJoinOptions, type EndpointOptions } from '../engine/index.ts';
 import { ConferenceHandle } from './conference-handle.ts';
-import { MediaClosedError, MediaEndpointHandle, type HandleTransport } from './media-endpoint-handle.ts';
+import { MediaClosedError, MediaEndpointHandle, type CrossWorkerLinks, type HandleTransport } from './media-endpoint-handle.ts';
 import { PortAllocator } from './port-allocator.ts';
 import { summarizeLoads, type MediaHealth } from './media-health.ts';
 import type { CreatedEndpoint, EndpointCommand, MainToWorker, WorkerInit, WorkerLoad, WorkerToMain } from './protocol.ts';
@@ -57,6 +57,21 @@ export interface CreateConferenceOptions {
 }
 
 type EngineState = 'running' | 'closing' | 'closed';
+
+/**
+ * A cross-worker link as the main thread knows it: its two rings (the main thread can close them
+ * itself, e.g. when a worker dies — both relays then tear down on their next tick) and its sides.
+ */
+interface Link {
+  id: number;
+  kind: 'bridge' | 'conference';
+  rings: [FrameRing, FrameRing];
+  /** Worker index of each half. */
+  workers: [number, number];
+  /** Endpoint ids involved (one for a conference link, two for a bridge). */
+  eps: number[];
+  conf?: ConferenceHandle;
+}
 
 /** See MediaEngineOptions.threadNice. */
 const DEFAULT_THREAD_NICE = -10;
@@ -148,12 +163,111 @@ export class MediaEngine {
   private nextEp = 1;
   private nextOp = 1;
   private nextConf = 1;
+  private nextLink = 1;
   private readonly logger: Logger;
+  /** Open cross-worker links by id, and the conference link of each relayed member endpoint. */
+  private readonly links = new Map<number, Link>();
+  private readonly memberLinks = new Map<number, Link>();
 
   private constructor(private readonly workers: WorkerProxy[], opts: MediaEngineOptions) {
     this.ports = new PortAllocator(opts.portMin, opts.portMax);
     this.logger = opts.logger ?? nullLogger;
-    for (const w of workers) w.onEndpointClosed = (h) => this.ports.release(h.localPort);
+    for (const w of workers) {
+      w.onEndpointClosed = (h) => {
+        this.ports.release(h.localPort);
+        // Its relays see it go on their own; forget the links here.
+        for (const l of this.links.values()) if (l.eps.includes(h.id)) this.forgetLink(l);
+      };
+    }
+  }
+
+  /** @internal A worker died: close (from here) the rings of every link it had a half of. */
+  onWorkerGone(index: number): void {
+    for (const l of [...this.links.values()]) if (l.workers.includes(index)) this.forgetLink(l);
+  }
+
+  private forgetLink(l: Link): void {
+    l.rings[0].close();
+    l.rings[1].close();
+    this.links.delete(l.id);
+    for (const ep of l.eps) if (this.memberLinks.get(ep) === l) this.memberLinks.delete(ep);
+  }
+
+  /** Close a link now in both workers (each half replies once it is gone). */
+  private async closeLink(l: Link): Promise<void> {
+    this.forgetLink(l);
+    await Promise.all(l.workers.map((wi) => this.workers[wi]?.request((req) => ({ t: 'relayClose', req, link: l.id })).catch(() => undefined)));
+  }
+
+  private readonly crossLinks: CrossWorkerLinks = {
+    bridge: async (a, b) => {
+      const wa = this.workers[a.workerIndex];
+      const wb = this.workers[b.workerIndex];
+      if (!wa?.alive || !wb?.alive) throw new MediaClosedError();
+      // Each endpoint has at most one bridge partner: its old cross-worker bridges end.
+      await this.crossLinks.unbridge(a);
+      await this.crossLinks.unbridge(b);
+      // Rings start at rate 0: a's worker sets a's media rate as the link rate before b's opens.
+      const ab = FrameRing.create();
+      const ba = FrameRing.create();
+      const l: Link = { id: this.nextLink++, kind: 'bridge', rings: [ab, ba], workers: [a.workerIndex, b.workerIndex], eps: [a.id, b.id] };
+      this.links.set(l.id, l);
+      try {
+        await wa.request((req) => ({ t: 'relayOpen', req, link: l.id, rx: ba.sab, tx: ab.sab, ep: a.id }));
+        await wb.request((req) => ({ t: 'relayOpen', req, link: l.id, rx: ab.sab, tx: ba.sab, ep: b.id }));
+      } catch (err) {
+        await this.closeLink(l);
+        throw err;
+      }
+    },
+    unbridge: async (ep) => {
+      await Promise.all([...this.links.values()].filter((l) => l.kind === 'bridge' && l.eps.includes(ep.id)).map((l) => this.closeLink(l)));
+    },
+    join: async (ep, conf, opts) => {
+      const cur = this.memberLinks.get(ep.id);
+      if (cur && cur.conf === conf && !conf.closed) return this.crossLinks.update(ep, opts);
+      if (cur) await this.closeLink(cur);
+      const wc = this.workers[conf.workerIndex];
+      const we = this.workers[ep.workerIndex];
+      if (!wc?.alive || !we?.alive || conf.closed) throw Object.assign(new Error('conference is closed'), { code: 'CONFERENCE_CLOSED' });
+      // The link runs at the conference rate: the member's relay resamples, the mix's does not.
+      const toConf = FrameRing.create(conf.rate);
+      const toEp = FrameRing.create(conf.rate);
+      const l: Link = { id: this.nextLink++, kind: 'conference', rings: [toConf, toEp], workers: [conf.workerIndex, ep.workerIndex], eps: [ep.id], conf };
+      this.links.set(l.id, l);
+      this.memberLinks.set(ep.id, l);
+      try {
+        await wc.request((req) => ({ t: 'relayOpen', req, link: l.id, rx: toConf.sab, tx: toEp.sab, conf: conf.id, key: String(ep.id), opts }));
+        await we.request((req) => ({ t: 'relayOpen', req, link: l.id, rx: toEp.sab, tx: toConf.sab, ep: ep.id, key: String(ep.id) }));
+      } catch (err) {
+        await this.closeLink(l);
+        throw err;
+      }
+    },
+    update: async (ep, opts) => {
+      const l = this.memberLinks.get(ep.id);
+      if (!l) throw new Error('endpoint is not in a conference');
+      await this.workers[l.workers[0]]!.request((req) => ({ t: 'relayConference', req, link: l.id, opts }));
+    },
+    leave: async (ep) => {
+      const l = this.memberLinks.get(ep.id);
+      if (l) await this.closeLink(l);
+    },
+    remoteConference: (ep) => {
+      const l = this.memberLinks.get(ep.id);
+      if (!l) return undefined;
+      if (!l.conf || l.conf.closed || l.rings[0].closed) {
+        // The conference closed or the link tore itself down: forget it.
+        this.forgetLink(l);
+        return undefined;
+      }
+      return l.conf;
+    },
+  };
+
+  /** Cross-worker links open now (bridges and conference memberships; for tests and metrics). */
+  get linkCount(): number {
+    return this.links.size;
   }
 
   static async start(opts: MediaEngineOptions): Promise<MediaEngine> {
@@ -171,6 +285,7 @@ export class MediaEngine {
         name: `media-${i}`,
       });
       const p = new WorkerProxy(i, worker, (proxy, err) => {
+        engine?.onWorkerGone(proxy.index);
         if (engine && engine.state === 'running') logger.error({ err, worker: proxy.index }, 'media worker exited');
       });
       proxies.push(p);
@@ -210,6 +325,7 @@ export class MediaEngine {
       command: (ep: number, cmd: EndpointCommand, transfer?: ArrayBuffer[]) => w.request((req) => ({ t: 'cmd', req, ep, cmd }), transfer),
       nextOpId: () => this.nextOp++,
       streamAck: (ep: number, batches: number) => w.notify({ t: 'streamAck', ep, batches }),
+      links: this.crossLinks,
     };
   }
 

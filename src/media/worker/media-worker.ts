@@ -11,7 +11,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AudioSource } from '../audio.ts';
-import { ConferenceRoom, FallbackPlaylist, RtpEndpoint, Ticker, type EndpointHost, type PlaySpec, type VadLike } from '../engine/index.ts';
+import { ConferenceRoom, FallbackPlaylist, FrameRing, RelayEndpoint, RtpEndpoint, Ticker, type EndpointHost, type PlaySpec, type VadLike } from '../engine/index.ts';
 import { WavRecorder } from '../record/index.ts';
 import { GcSteer } from './gc-steer.ts';
 import { WorkerHealth } from './worker-health.ts';
@@ -23,6 +23,20 @@ const init = workerData as WorkerInit;
 
 const endpoints = new Map<number, RtpEndpoint>();
 const conferences = new Map<number, ConferenceRoom>();
+/** This worker's halves of cross-worker links, by link id (relay-endpoint.ts). */
+const relays = new Map<number, RelayEndpoint>();
+/** Counters of relays already closed (so WorkerLoad totals do not go backwards). */
+const relayRetired = { framesIn: 0, underruns: 0, shed: 0, dropped: 0, latencySumMs: 0, latencyMaxMs: 0 };
+function retireRelay(r: RelayEndpoint): void {
+  relays.delete(r.link);
+  r.close();
+  relayRetired.framesIn += r.stats.framesIn;
+  relayRetired.underruns += r.stats.underruns;
+  relayRetired.shed += r.stats.shed;
+  relayRetired.dropped += r.stats.dropped;
+  relayRetired.latencySumMs += r.stats.latencySumMs;
+  relayRetired.latencyMaxMs = Math.max(relayRetired.latencyMaxMs, r.stats.latencyMaxMs);
+}
 let tickSumUs = 0;
 let tickMaxUs = 0;
 let tickCount = 0;
@@ -119,7 +133,11 @@ function restOfTick(due: number, frame: number, phase: number, t0: bigint): void
       slotOf(ep).pulled = frame;
       ep.pullInbound(due);
     }
+    // Relays (cross-worker links) run in phase 0 with the bridged/conference endpoints: their
+    // far side's frame in before the conferences mix, our side's frame out before anyone sends.
+    if (phase === 0) for (const r of relays.values()) if (!r.pullInbound()) retireRelay(r);
     if (phase === 0) for (const c of conferences.values()) c.pushInputs();
+    if (phase === 0) for (const r of relays.values()) r.pushOutbound();
     health.inboundPhase.observe(Number(process.hrtime.bigint() - t1) / 1e6);
     for (const ep of afterInbound) {
       slotOf(ep).sent = frame;
@@ -243,6 +261,21 @@ function load(): WorkerLoad {
     gcMaxMs: health.gc.maxMs,
     gcSteered: gcSteer.steered,
     heapUsedBytes: process.memoryUsage().heapUsed,
+    ...relayLoad(),
+  };
+}
+
+function relayLoad(): Pick<WorkerLoad, 'relays' | 'relayFramesIn' | 'relayUnderruns' | 'relayShed' | 'relayDropped' | 'relayLatencyMeanMs' | 'relayLatencyMaxMs'> {
+  const t = { ...relayRetired };
+  for (const r of relays.values()) {
+    t.framesIn += r.stats.framesIn;
+    t.underruns += r.stats.underruns;
+    t.latencySumMs += r.stats.latencySumMs;
+    t.latencyMaxMs = Math.max(t.latencyMaxMs, r.stats.latencyMaxMs);
+  }
+  return {
+    relays: relays.size, relayFramesIn: t.framesIn, relayUnderruns: t.underruns, relayShed: t.shed, relayDropped: t.dropped,
+    relayLatencyMeanMs: t.framesIn ? t.latencySumMs / t.framesIn : 0, relayLatencyMaxMs: t.latencyMaxMs,
   };
 }
 
@@ -409,6 +442,50 @@ async function handle(msg: MainToWorker): Promise<void> {
         conferences.delete(msg.conf);
         post({ t: 'reply', req: msg.req, ok: true });
         return;
+      case 'relayOpen': {
+        const rx = new FrameRing(msg.rx);
+        const tx = new FrameRing(msg.tx);
+        if (rx.closed || tx.closed) throw Object.assign(new Error('link closed'), { code: 'CLOSED' });
+        const old = relays.get(msg.link);
+        if (old) retireRelay(old);
+        if (msg.conf !== undefined) {
+          const room = conferences.get(msg.conf);
+          if (!room) throw Object.assign(new Error('conference closed'), { code: 'CONFERENCE_CLOSED' });
+          if (msg.opts?.whisperTo !== undefined && String(msg.opts.whisperTo) === msg.key) throw new Error('an endpoint cannot whisper to itself');
+          const r = new RelayEndpoint(msg.link, rx, tx, room.rate);
+          room.join(r, msg.key ?? `relay:${msg.link}`, msg.opts ?? {});
+          r.markAttached();
+          relays.set(msg.link, r);
+        } else {
+          const ep = msg.ep === undefined ? undefined : endpoints.get(msg.ep);
+          if (!ep || ep.closed) throw Object.assign(new Error('endpoint closed'), { code: 'CLOSED' });
+          if (tx.rate === 0) {
+            tx.rate = ep.mediaRate;
+            rx.rate = ep.mediaRate;
+          }
+          // A remote conference membership replaces a local one ("joining another conference leaves this one").
+          if (rx.rate !== 0 && msg.key !== undefined) ep.conference?.room.leave(ep);
+          const r = new RelayEndpoint(msg.link, rx, tx);
+          r.attachPeer(ep);
+          relays.set(msg.link, r);
+        }
+        if (!ticker.isRunning) ticker.start();
+        post({ t: 'reply', req: msg.req, ok: true });
+        return;
+      }
+      case 'relayConference': {
+        const r = relays.get(msg.link);
+        if (!r?.conference) throw new Error('endpoint is not in a conference');
+        r.conference.room.set(r, msg.opts);
+        post({ t: 'reply', req: msg.req, ok: true });
+        return;
+      }
+      case 'relayClose': {
+        const r = relays.get(msg.link);
+        if (r) retireRelay(r);
+        post({ t: 'reply', req: msg.req, ok: true });
+        return;
+      }
       case 'streamAck': {
         endpoints.get(msg.ep)?.streamAck(msg.batches);
         return;
@@ -416,6 +493,7 @@ async function handle(msg: MainToWorker): Promise<void> {
       case 'shutdown': {
         ticker.stop();
         health.close();
+        for (const r of [...relays.values()]) retireRelay(r);
         for (const c of conferences.values()) c.close();
         conferences.clear();
         const all = [...endpoints.values()];

@@ -72,6 +72,17 @@ export type MainToWorker =
   | { t: 'playConference'; req: number; conf: number; op: number; specs: PlaySpec[]; opts: { loop?: number } }
   /** Stop conference play `op`; replies true, or false when it is not playing. */
   | { t: 'cancelConferencePlay'; req: number; conf: number; op: number }
+  /**
+   * Open this worker's half of cross-worker link `link` (relay-endpoint.ts): a relay reading ring
+   * `rx` and writing ring `tx` (SharedArrayBuffers of FrameRing, shared, not copied), bridged with
+   * endpoint `ep` — or, with `conf`, joined to that conference as member `key` (the far endpoint's
+   * id) with `opts`. A ring whose rate is still 0 gets the endpoint's media rate (both rings).
+   */
+  | { t: 'relayOpen'; req: number; link: number; rx: SharedArrayBuffer; tx: SharedArrayBuffer; ep?: number; conf?: number; key?: string; opts?: ConferenceJoinOptions }
+  /** Change the conference options of relay member `link` (the far endpoint's updateConference). */
+  | { t: 'relayConference'; req: number; link: number; opts: ConferenceJoinOptions }
+  /** Close this worker's half of `link` now (no-op when it is already gone); replies. */
+  | { t: 'relayClose'; req: number; link: number }
   /** Stream-out flow control: the main thread consumed this many 'audio' batches (no reply). */
   | { t: 'streamAck'; ep: number; batches: number }
   | { t: 'shutdown'; req: number };
@@ -109,6 +120,16 @@ export interface WorkerLoad {
   gcSteered?: number;
   /** V8 heap used by this worker, bytes. */
   heapUsedBytes: number;
+  /** Cross-worker relays open in this worker now (half-links; relay-endpoint.ts). */
+  relays?: number;
+  /** Over every relay this worker has had: frames read from the far side, empty reads, frames shed to bound the delay, frames the far side lost to a full ring. */
+  relayFramesIn?: number;
+  relayUnderruns?: number;
+  relayShed?: number;
+  relayDropped?: number;
+  /** Time from the far worker writing a frame to this worker reading it (ms): mean and max. */
+  relayLatencyMeanMs?: number;
+  relayLatencyMaxMs?: number;
 }
 
 export type WorkerToMain =
