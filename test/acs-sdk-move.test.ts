@@ -10,9 +10,9 @@
 // is not in fromCall 404. Every callback parses with parseCallAutomationEvent and carries a valid
 // Bearer JWT.
 //
-// One media worker (SWITCHBOARD_MEDIA_WORKERS=1, set before the node starts): a leg moves into a
-// mixer of its own worker only (docs/faces/acs.md, PARTIAL); with two workers the two createCalls
-// may land apart and the move would fail (MoveParticipantFailed, the leg stays in A).
+// Two media workers (SWITCHBOARD_MEDIA_WORKERS=2, set before the node starts): the two createCalls
+// may land in different workers; the move then joins the leg to the other call's mixer through a
+// cross-worker relay pair (docs/media.md "Across workers") and must work all the same.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { explain, freeUdpPort, runSipp, sippAvailable, type SippResult } from './helpers/sipp.ts';
@@ -32,7 +32,7 @@ describe('ACS face: moveParticipants between two calls, an ACS user as createCal
   let trunkPort = 0;
   let alicePort = 0;
   before(async () => {
-    process.env.SWITCHBOARD_MEDIA_WORKERS = '1';
+    process.env.SWITCHBOARD_MEDIA_WORKERS = '2';
     trunkPort = await freeUdpPort();
     alicePort = await freeUdpPort();
     bot = await startAcsBotNode({
