@@ -19,8 +19,8 @@
  * It does not stop anyone from being heard. Several may run at once; each is an operation the
  * caller completes through `onDone` (finished | cancelled).
  *
- * Co-location, not relaying: every member must live in the conference's worker (create the
- * endpoint with `near: conference`), so a tick needs no cross-thread hop and adds no latency.
+ * Every member lives in the conference's worker: an endpoint of another worker is represented
+ * here by a RelayEndpoint (relay-endpoint.ts) that joins under the far endpoint's id.
  *
  * ```
  *  open ──close()──▶ closed   (every member leaves; its outbound falls back to silence/bridge/echo;

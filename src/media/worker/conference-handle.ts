@@ -1,8 +1,8 @@
 /**
  * The main thread's handle on a conference (a Mixer living in one media worker). Endpoints join
- * it with `endpoint.joinConference(conf, opts)`; they must live in the same worker, so create
- * them with `engine.createEndpoint({ …, near: conf })`. Cross-worker conferencing is not
- * relayed (see docs/media.md): co-location keeps a tick free of thread hops.
+ * it with `endpoint.joinConference(conf, opts)`. Members of the same worker (created with
+ * `engine.createEndpoint({ …, near: conf })`) join directly; a member of another worker is
+ * relayed (relay-endpoint.ts, < 1 tick added delay; see docs/media.md "Across workers").
  *
  * Prompts play INTO the mix with `play()` (every member hears them, listen-only ones too;
  * members at other media rates hear them resampled like everything else in the mix).

@@ -45,7 +45,7 @@ export interface MediaEngineOptions {
 }
 
 export interface CreateEndpointOptions extends EndpointOptions {
-  /** Put the new endpoint in the same worker as this endpoint or conference (needed to bridge or join). Default: least-loaded worker. */
+  /** Put the new endpoint in the same worker as this endpoint or conference (bridge/join without a cross-worker relay). Default: least-loaded worker. */
   near?: MediaEndpointHandle | ConferenceHandle;
 }
 
@@ -372,7 +372,8 @@ export class MediaEngine {
 
   /**
    * A conference mix (N-party, mix-minus) in one worker. Members join with
-   * endpoint.joinConference(); create them with { near: conference } so they share its worker.
+   * endpoint.joinConference(); those of other workers are relayed (create them with
+   * { near: conference } to avoid the relay).
    */
   async createConference(opts: CreateConferenceOptions = {}): Promise<ConferenceHandle> {
     if (this.state !== 'running') throw new MediaClosedError();
