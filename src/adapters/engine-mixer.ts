@@ -1,7 +1,8 @@
 // EngineMixer: core's Mixer port over one media-worker conference (src/media ConferenceHandle,
 // mix-minus: each member hears everyone else). Members are EngineMediaEndpoints of the same
 // worker — core dials every leg of a call near its first one (DialOptions.near) and creates
-// the mixer near the first member; an endpoint of another worker is refused (CROSS_WORKER).
+// the mixer near the first member; an endpoint of another worker joins through the engine's
+// cross-worker relay (docs/media.md "Across workers").
 // Per-member mute is the conference's own (updateConference({ muted })), not the endpoint's.
 //
 // The mix runs at 8 kHz: a G.711 leg joins as is, a leg at another media rate (L16/16000,

@@ -128,8 +128,8 @@ export class CallMix {
   /**
    * moveParticipant, step 2 in the call the leg joins: goes (or stays) mixed and puts `media` —
    * not a leg of this call yet — in the mixer (created beside this call's first active leg, or
-   * beside `media` when there is none). Rejects when the mixer cannot take it, e.g. an endpoint
-   * of another media worker (CROSS_WORKER); the mode change stays, nothing else changed.
+   * beside `media` when there is none). Rejects when the mixer cannot take it (e.g. its media
+   * worker died); the mode change stays, nothing else changed.
    */
   adopt(media: MediaEndpoint, muted: boolean): Promise<void> {
     if (this._mode === 'closed') return Promise.reject(new CallError('INVALID_STATE', 'the call has ended'));
