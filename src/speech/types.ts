@@ -50,37 +50,6 @@ export interface Recognizer {
   recognizeChoices(audio: { rate: number; samples: Int16Array }, choices: Choice[]): Promise<ChoiceResult>;
 }
 
-/**
- * Free-form transcription while the caller talks (hosted engines: Deepgram, Google, Whisper
- * servers …). Lifecycle: start() → push()* → stop(); results arrive through `onResult`, partial
- * ones with final=false, each utterance ending with one final=true. stop() flushes and resolves
- * after the last final result. A closed transcriber rejects push().
- */
-export interface TranscriptionResult {
-  text: string;
-  final: boolean;
-  /** 0..1 when the engine reports one. */
-  confidence?: number;
-  /** Offset of the utterance start from start(), ms of audio pushed. */
-  startMs?: number;
-}
-
-export interface StreamingTranscriberOptions {
-  /** Rate of the pushed frames. */
-  rate: number;
-  /** BCP 47 language. Default 'en-US'. */
-  language?: string;
-  /** Words or phrases to favour or (keyword-spotting engines) the only ones to report. */
-  keywords?: string[];
-}
-
-export interface StreamingTranscriber {
-  start(opts: StreamingTranscriberOptions, onResult: (r: TranscriptionResult) => void): Promise<void>;
-  /** One frame of audio at opts.rate (any length; 20 ms frames are typical). Copied if kept. */
-  push(frame: Int16Array): void;
-  stop(): Promise<void>;
-}
-
 /** Errors of the speech layer carry a stable code. */
 export type SpeechErrorCode =
   | 'UNKNOWN_VOICE'

@@ -3,3 +3,4 @@ export * from './audio-cache.ts';
 export * from './espeak-synthesizer.ts';
 export { ssmlToSegments, type Segment } from './ssml.ts';
 export * from './resample-prompt.ts';
+export * from './command-synthesizer.ts';
