@@ -39,7 +39,7 @@ export interface AcsFaceOptions {
 }
 
 declare module 'fastify' {
-  interface FastifyRequest { acsRawBody?: string }
+  interface FastifyRequest { acsRawBody?: Buffer }
 }
 
 export function registerAcsFace(app: FastifyInstance, opts: AcsFaceOptions): void {
@@ -98,12 +98,16 @@ export function registerAcsFace(app: FastifyInstance, opts: AcsFaceOptions): voi
 
   void app.register(async (api) => {
     api.removeAllContentTypeParsers();
-    api.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
-      (req as FastifyRequest).acsRawBody = body as string;
+    // The raw bytes, not a decoded string: the SDK hashes the bytes it sent (x-ms-content-sha256),
+    // and decoding invalid UTF-8 would change them — a correctly signed request with a garbage
+    // body got 401 instead of 400 (acs-hostile-input.test.ts). Invalid UTF-8 is a 400 after auth.
+    api.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+      const raw = body as Buffer;
+      (req as FastifyRequest).acsRawBody = raw;
       try {
-        done(null, (body as string).length ? JSON.parse(body as string) : {});
+        done(null, raw.length ? JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw)) : {});
       } catch {
-        done(bad('The body is not valid JSON.'), undefined);
+        done(bad('The body is not valid UTF-8 JSON.'), undefined);
       }
     });
     api.setErrorHandler((err, _req, reply) => {
