@@ -114,7 +114,7 @@ test('the server closing before the end of the audio is an error naming it, then
   try {
     const s = new WebsocketTranscriber({ url: srv.url }).startSession({ rate: 8000 });
     const got = collect(s);
-    const closed = new Promise((r) => s.once('closed', r));
+    const closed = new Promise<void>((r) => s.once('closed', () => r()));
     s.write(new Int16Array(800));
     await closed;
     assert.equal(got.errors.length, 1);
@@ -154,7 +154,7 @@ test('connect timeout: a server that accepts TCP but never answers the handshake
     const s = new WebsocketTranscriber({ url: `ws://127.0.0.1:${port}`, connectTimeoutMs: 200 }).startSession({ rate: 8000 });
     const got = collect(s);
     const t0 = Date.now();
-    await new Promise((r) => s.once('closed', r));
+    await new Promise<void>((r) => s.once('closed', () => r()));
     assert.ok(Date.now() - t0 < 2000);
     assert.equal((got.errors[0] as SpeechError).code, 'RECOGNIZER_UNAVAILABLE');
     assert.match(got.errors[0]!.message, /timed out/);
