@@ -46,6 +46,36 @@ export interface SipTlsConfig {
   key: string;
 }
 
+/** Text-to-speech engine (docs/speech.md "Hosted providers"). */
+export type TtsConfig =
+  /** espeak-ng WASM in a worker thread (the default). */
+  | { provider: 'local' }
+  /** A program writing WAV to stdout per prompt (speech/tts/command-synthesizer.ts). */
+  | {
+    provider: 'command';
+    /** argv with {text} {voice} {language} {rate} {wpm} placeholders; required (YAML speech.tts.command). */
+    command: string[];
+    /** Kill a run after this long, ms; default 10000. */
+    timeoutMs: number;
+    /** Programs running at once; default 2. */
+    maxConcurrent: number;
+  };
+
+/** Free-form transcription engine (live transcription, free-form recognize). */
+export type TranscriptionConfig =
+  /** pocketsphinx_continuous (the default). */
+  | { provider: 'local' }
+  /** A speech server over WebSocket (speech/asr/websocket-transcriber.ts). */
+  | {
+    provider: 'websocket';
+    /** ws:// or wss:// URL; required (env SWITCHBOARD_TRANSCRIPTION_URL). */
+    url: string;
+    /** Wire protocol; default and only value 'vosk'. */
+    protocol: 'vosk';
+    /** Connect timeout per session, ms; default 5000. */
+    connectTimeoutMs: number;
+  };
+
 export interface Config {
   /** Address every listener binds to; default '0.0.0.0' (env SWITCHBOARD_BIND). */
   bind: string;
@@ -105,6 +135,12 @@ export interface Config {
     /** Serve /metrics without auth; default true. When false it needs the admin key as Bearer. */
     public: boolean;
   };
+  speech: {
+    /** Default {provider: 'local'} (env SWITCHBOARD_TTS_PROVIDER). */
+    tts: TtsConfig;
+    /** Default {provider: 'local'} (env SWITCHBOARD_TRANSCRIPTION_PROVIDER). */
+    transcription: TranscriptionConfig;
+  };
   /** Absolute path of the YAML file that was read; undefined when none. */
   configFile?: string;
   /**
@@ -144,6 +180,10 @@ const YAML_KEYS: Record<string, 'leaf' | 'section'> = {
   log: 'section', 'log.level': 'leaf',
   shutdown: 'section', 'shutdown.drainTimeoutMs': 'leaf',
   metrics: 'section', 'metrics.public': 'leaf',
+  speech: 'section', 'speech.tts': 'section', 'speech.tts.provider': 'leaf', 'speech.tts.command': 'leaf',
+  'speech.tts.timeoutMs': 'leaf', 'speech.tts.maxConcurrent': 'leaf',
+  'speech.transcription': 'section', 'speech.transcription.provider': 'leaf', 'speech.transcription.url': 'leaf',
+  'speech.transcription.protocol': 'leaf', 'speech.transcription.connectTimeoutMs': 'leaf',
   // Checked by declarations-config.ts, which names the offending path itself.
   applications: 'leaf', trunks: 'leaf',
 };
@@ -303,6 +343,27 @@ function toRtpRange(raw: Raw): { portMin: number; portMax: number } {
   return { portMin, portMax };
 }
 
+function toOneOf<T extends string>(values: readonly T[]): (raw: Raw) => T {
+  return (raw) => {
+    const s = toString(raw).toLowerCase();
+    if (!(values as readonly string[]).includes(s)) throw new ConfigError(raw.key, `must be one of ${values.join(', ')}, got ${JSON.stringify(raw.value)}`);
+    return s as T;
+  };
+}
+
+function toWsUrl(raw: Raw): string {
+  const s = toString(raw);
+  let ok = false;
+  try {
+    const u = new URL(s);
+    ok = (u.protocol === 'ws:' || u.protocol === 'wss:') && u.hostname !== '';
+  } catch {
+    // not a URL at all
+  }
+  if (!ok) throw new ConfigError(raw.key, `must be a ws:// or wss:// URL, got ${JSON.stringify(raw.value)}`);
+  return s;
+}
+
 // ---- loading ---------------------------------------------------------------------------
 
 function readYaml(env: NodeJS.ProcessEnv, cwd: string): { doc: Yaml; file?: string } {
@@ -393,6 +454,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
 
   const rtp = get('rtp.ports', 'SWITCHBOARD_RTP_PORTS', toRtpRange, { portMin: 20000, portMax: 29999 });
 
+  // Speech engines (docs/speech.md "Hosted providers"): a provider's settings without the provider
+  // selected are refused, so a forgotten `provider:` line does not silently keep the local engine.
+  const ttsProvider = get('speech.tts.provider', 'SWITCHBOARD_TTS_PROVIDER', toOneOf(['local', 'command'] as const), 'local');
+  const ttsCommand = get('speech.tts.command', undefined, toStringList);
+  const ttsTimeoutMs = get('speech.tts.timeoutMs', undefined, toPositiveInt, 10_000);
+  const ttsMaxConcurrent = get('speech.tts.maxConcurrent', undefined, toPositiveInt, 2);
+  let ttsConfig: TtsConfig = { provider: 'local' };
+  if (ttsProvider === 'command') {
+    if (!ttsCommand?.length) throw new ConfigError('speech.tts.command', 'is required with speech.tts.provider command: the program and its arguments, e.g. [espeak-ng, --stdout, -v, "{voice}", "{text}"]');
+    ttsConfig = { provider: 'command', command: ttsCommand, timeoutMs: ttsTimeoutMs, maxConcurrent: ttsMaxConcurrent };
+  } else if (ttsCommand !== undefined) {
+    throw new ConfigError('speech.tts.command', 'is only used with speech.tts.provider: command (SWITCHBOARD_TTS_PROVIDER=command)');
+  }
+  const asrProvider = get('speech.transcription.provider', 'SWITCHBOARD_TRANSCRIPTION_PROVIDER', toOneOf(['local', 'websocket'] as const), 'local');
+  const asrUrl = get('speech.transcription.url', 'SWITCHBOARD_TRANSCRIPTION_URL', toWsUrl);
+  const asrProtocol = get('speech.transcription.protocol', undefined, toOneOf(['vosk'] as const), 'vosk');
+  const asrConnectTimeoutMs = get('speech.transcription.connectTimeoutMs', undefined, toPositiveInt, 5000);
+  let transcriptionConfig: TranscriptionConfig = { provider: 'local' };
+  if (asrProvider === 'websocket') {
+    if (asrUrl === undefined) throw new ConfigError('speech.transcription.url', 'is required with speech.transcription.provider websocket (env SWITCHBOARD_TRANSCRIPTION_URL), e.g. ws://127.0.0.1:2700');
+    transcriptionConfig = { provider: 'websocket', url: asrUrl, protocol: asrProtocol, connectTimeoutMs: asrConnectTimeoutMs };
+  } else if (asrUrl !== undefined) {
+    throw new ConfigError(pick('speech.transcription.url', 'SWITCHBOARD_TRANSCRIPTION_URL')!.key, 'is only used with speech.transcription.provider: websocket (SWITCHBOARD_TRANSCRIPTION_PROVIDER=websocket)');
+  }
+
   const config: Config = {
     bind: get('bind', 'SWITCHBOARD_BIND', toBindAddress, '0.0.0.0'),
     publicHost,
@@ -417,6 +503,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     log: { level: get('log.level', 'SWITCHBOARD_LOG_LEVEL', toLogLevel, 'info') },
     shutdown: { drainTimeoutMs: get('shutdown.drainTimeoutMs', undefined, toNonNegativeInt, 30_000) },
     metrics: { public: get('metrics.public', undefined, toBool, true) },
+    speech: { tts: ttsConfig, transcription: transcriptionConfig },
   };
   if (doc.applications != null || doc.trunks != null) config.declared = declarations(doc);
   const scanners = get('sip.flood.scannerUserAgents', undefined, toStringList);
