@@ -48,6 +48,7 @@ test('defaults when there is no file and no environment', (t) => {
     log: { level: 'info' },
     shutdown: { drainTimeoutMs: 30000 },
     metrics: { public: true },
+    speech: { tts: { provider: 'local' }, transcription: { provider: 'local' } },
   });
 });
 
@@ -215,4 +216,36 @@ test('http.tls: cert and key (YAML or env) turn the HTTP port into HTTPS; one wi
   expectConfigError(() => loadConfig({ ...base, SWITCHBOARD_HTTP_TLS_CERT: 'c.pem' }, { cwd }), 'SWITCHBOARD_HTTP_TLS_KEY', /no key/);
   expectConfigError(() => loadConfig({ ...base, SWITCHBOARD_HTTP_TLS_KEY: 'k.pem' }, { cwd }), 'SWITCHBOARD_HTTP_TLS_CERT', /no certificate/);
   expectConfigError(() => loadConfig({ ...base, SWITCHBOARD_HTTP_TLS_CERT: 'nope.pem', SWITCHBOARD_HTTP_TLS_KEY: 'k.pem' }, { cwd }), 'SWITCHBOARD_HTTP_TLS_CERT', /does not exist/);
+});
+
+test('speech providers: local by default; command TTS and websocket transcription from YAML/env; errors name the key', (t) => {
+  const cwd = tempDir(t);
+  const withYaml = (text: string, env: Record<string, string> = {}) => () => {
+    writeFileSync(join(cwd, 'switchboard.yaml'), text);
+    return loadConfig(env, { cwd, ...guess });
+  };
+  const c = withYaml(`
+speech:
+  tts: { provider: command, command: [espeak-ng, --stdout, -v, "{voice}", "{text}"], timeoutMs: 5000 }
+  transcription: { provider: websocket, url: "ws://127.0.0.1:2700" }
+`)();
+  assert.deepEqual(c.speech, {
+    tts: { provider: 'command', command: ['espeak-ng', '--stdout', '-v', '{voice}', '{text}'], timeoutMs: 5000, maxConcurrent: 2 },
+    transcription: { provider: 'websocket', url: 'ws://127.0.0.1:2700', protocol: 'vosk', connectTimeoutMs: 5000 },
+  });
+  // Env selects and overrides: the URL (which may carry a token) can stay out of the file.
+  const e = withYaml('', { SWITCHBOARD_TRANSCRIPTION_PROVIDER: 'websocket', SWITCHBOARD_TRANSCRIPTION_URL: 'wss://asr.example/v1?key=x' })();
+  assert.deepEqual(e.speech.transcription, { provider: 'websocket', url: 'wss://asr.example/v1?key=x', protocol: 'vosk', connectTimeoutMs: 5000 });
+  assert.deepEqual(e.speech.tts, { provider: 'local' });
+  expectConfigError(withYaml('speech:\n  tts: { provider: polly }\n'), 'speech.tts.provider', /one of local, command/);
+  expectConfigError(withYaml('speech:\n  tts: { provider: command }\n'), 'speech.tts.command', /is required/);
+  expectConfigError(withYaml('speech:\n  tts: { command: [espeak-ng] }\n'), 'speech.tts.command', /only used with speech.tts.provider: command/);
+  expectConfigError(withYaml('speech:\n  tts: { provider: command, command: espeak-ng }\n'), 'speech.tts.command', /list of strings/);
+  expectConfigError(withYaml('speech:\n  tts: { provider: command, command: [x], timeoutMs: 0 }\n'), 'speech.tts.timeoutMs', /positive/);
+  expectConfigError(withYaml('speech:\n  transcription: { provider: websocket }\n'), 'speech.transcription.url', /is required/);
+  expectConfigError(withYaml('speech:\n  transcription: { provider: websocket, url: "http://x" }\n'), 'speech.transcription.url', /ws:\/\/ or wss:\/\//);
+  expectConfigError(withYaml('', { SWITCHBOARD_TRANSCRIPTION_URL: 'ws://x' }), 'SWITCHBOARD_TRANSCRIPTION_URL', /only used with/);
+  expectConfigError(withYaml('', { SWITCHBOARD_TRANSCRIPTION_PROVIDER: 'deepgram' }), 'SWITCHBOARD_TRANSCRIPTION_PROVIDER', /one of local, websocket/);
+  expectConfigError(withYaml('speech:\n  transcription: { provider: websocket, url: "ws://x", protocol: deepgram }\n'), 'speech.transcription.protocol', /one of vosk/);
+  expectConfigError(withYaml('speech:\n  stt: {}\n'), 'speech.stt', /unknown setting/);
 });
