@@ -1,5 +1,5 @@
 // The node's one CallService and what feeds it: the SIP channel factory (trunks, SIP URIs,
-// registered users), the local speech engines (espeak-ng, pocketsphinx), recordings in
+// registered users), the speech engines (config speech.*: local espeak-ng and pocketsphinx by default), recordings in
 // <dataDir>/recordings, and inbound routing of SIP calls by number to applications. The SIP
 // service builds it once its user agent and media engine run, hands inbound INVITEs to it,
 // and closes it before the SIP stack (so every live call ends with its CDR written). Faces get
@@ -20,7 +20,7 @@ import { nativeStreamFramer } from '../faces/native/index.ts';
 import type { Logger } from '../lib/index.ts';
 import type { MediaEngine } from '../media/index.ts';
 import type { Binding, IncomingSession, OutgoingSession, UserAgent } from '../sip/index.ts';
-import { EspeakSynthesizer, PocketsphinxRecognizer, PocketsphinxTranscriber } from '../speech/index.ts';
+import { CommandSynthesizer, EspeakSynthesizer, PocketsphinxRecognizer, PocketsphinxTranscriber, WebsocketTranscriber } from '../speech/index.ts';
 import { acsStreaming } from './acs-wiring.ts';
 import { DIAGNOSTIC_TARGETS } from './diagnostics/diagnostic-target.ts';
 import { provideCallService } from './native-api-wiring.ts';
@@ -52,9 +52,10 @@ export class CallsWiring {
   readonly factory: SipChannelFactory;
   readonly trunkSources: TrunkSources;
   private readonly inbound: InboundCallDeps;
-  private readonly synthesizer = new EspeakSynthesizer();
-  /** Live transcription and free-form recognize (its warm process pool is stopped on close). */
-  private readonly transcriber = new PocketsphinxTranscriber();
+  /** The configured TTS engine (speech.tts; docs/speech.md "Hosted providers"), closed with the calls. */
+  private readonly synthesizer: EspeakSynthesizer | CommandSynthesizer;
+  /** Live transcription and free-form recognize (speech.transcription; a local pool is stopped on close). */
+  private readonly transcriber: PocketsphinxTranscriber | WebsocketTranscriber;
   private readonly logger: Logger;
 
   /** The node's store (CDRs, recordings) — for tests and tools. */
@@ -66,6 +67,13 @@ export class CallsWiring {
     const { ctx } = deps;
     const { store, config, clock } = ctx;
     this.logger = ctx.logger.child({ service: 'calls' });
+    const { tts, transcription } = config.speech;
+    this.synthesizer = tts.provider === 'command'
+      ? new CommandSynthesizer({ command: tts.command, timeoutMs: tts.timeoutMs, maxConcurrent: tts.maxConcurrent })
+      : new EspeakSynthesizer();
+    this.transcriber = transcription.provider === 'websocket'
+      ? new WebsocketTranscriber({ url: transcription.url, protocol: transcription.protocol, connectTimeoutMs: transcription.connectTimeoutMs })
+      : new PocketsphinxTranscriber();
     const recordingsDir = join(config.dataDir, 'recordings');
     const scratchDir = join(config.dataDir, 'tmp');
     mkdirSync(recordingsDir, { recursive: true, mode: 0o700 });
@@ -94,7 +102,7 @@ export class CallsWiring {
       store, clock, logger: this.logger, recordingsDir,
       synthesizer: this.synthesizer,
       recognizer: new PocketsphinxRecognizer(),
-      // Live transcription and free-form recognize: local pocketsphinx (finals only; docs/speech.md).
+      // Live transcription and free-form recognize: local pocketsphinx (finals only) unless configured (docs/speech.md).
       transcriber: this.transcriber,
       channelFactory: this.factory,
       // Conferences (addParticipant) mix in the media worker of the call's first leg.
