@@ -269,6 +269,26 @@ applications:
         problems.push(`${seg} to a refusing ws:// URL: ${a.status} ${a.text.slice(0, 160)}`);
       }
     }
+    // The routes that end or move a call, on the live call, with a wrong leg / target / state:
+    // whatever they answer, the call must still be up afterwards.
+    const near: [string, string, unknown][] = [
+      ['POST', 'hangup', { forEveryone: false, legId: UNKNOWN_ID }], ['POST', 'hangup', { legId: UNKNOWN_ID }],
+      ['POST', `participants/${UNKNOWN_ID}/remove`, {}], ['DELETE', `participants/${UNKNOWN_ID}`, undefined],
+      ['POST', 'hold', { legId: UNKNOWN_ID }], ['POST', 'reject', { reason: 'busy' }], ['POST', 'redirect', { targets: [{ kind: 'phone', number: '+491' }] }],
+      ['POST', 'transfer', { target: { kind: 'phone', number: 'not-a-number' } }], ['POST', 'transfer-consultative', { targetCallId: UNKNOWN_ID }],
+      ['POST', 'transfer-consultative', { targetCallId: otherCall }], ['POST', 'transfer-consultative', { targetLegId: UNKNOWN_ID }],
+    ];
+    for (const [method, seg, body] of near) {
+      const a = await send(node.http, { method, url: `/v1/calls/${liveCall}/${seg}`, headers: { ...BOT, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body), what: seg });
+      sent++;
+      if (a.status === 202) await opDone((a.json as { id: string }).id, BOT);
+      else if (problemWith({ method, url: '', headers: {}, what: seg }, a)) problems.push(`${method} ${seg} ${JSON.stringify(body)}: ${a.status} ${a.text.slice(0, 160)}`);
+      const state = ((await (await fetch(`${node.http}/v1/calls/${liveCall}`, { headers: BOT })).json()) as { state: string }).state;
+      if (state !== 'established') {
+        problems.push(`${method} ${seg} ${JSON.stringify(body)} (${a.status} ${a.text.slice(0, 120)}) left the live call ${state}`);
+        break;
+      }
+    }
     // Headers beyond Node's 16 KB limit never reach a route: the catalogued 431, not Fastify's own shape.
     const huge = await send(node.http, { method: 'POST', url: `/v1/calls/${liveCall}/play`, headers: { ...BOT, 'content-type': 'application/json', 'operation-context': BIG }, body: '{}', what: 'huge header' });
     sent++;
