@@ -184,6 +184,27 @@ describe('ACS face under hostile input (valid HMAC, garbage bodies), with a live
         if (a && !(a.status === 404 || a.status === 400)) problems.push(`${r.method} ${r.pattern.source} on another application's call: ${a.status} ${a.text.slice(0, 120)}`);
       }
     }
+    // The routes that end, move or hold, on the live call, with a participant who is not in it or
+    // a garbage target: whatever they answer, the call must still be connected afterwards.
+    const stranger = { kind: 'phoneNumber', rawId: '4:+4915199999999', phoneNumber: { value: '+4915199999999' } };
+    const near: [string, unknown][] = [
+      ['participants:remove', { participantToRemove: stranger }], ['participants:remove', { participantToRemove: { rawId: 'garbage' } }],
+      ['participants:mute', { targetParticipants: [stranger] }], ['participants:moveHere', { fromCall: UNKNOWN_ID, targetParticipants: [stranger] }],
+      ['participants:moveHere', { fromCall: otherCall, targetParticipants: [stranger] }],
+      [':hold', { targetParticipant: stranger }], [':unhold', { targetParticipant: stranger }],
+      [':transferToParticipant', { targetParticipant: { rawId: 'garbage' } }], [':transferToParticipant', { targetParticipant: stranger, transferee: { rawId: '8:acs:nobody' } }],
+      [':transferToParticipant', {}],
+    ];
+    for (const [action, body] of near) {
+      const path = `/calling/callConnections/${liveCall}${action.startsWith(':') ? action : `/${action}`}`;
+      const a = await probe({ method: 'POST', path, body: JSON.stringify(body), contentType: 'application/json', what: `near ${action}` });
+      const state = await send({ method: 'GET', path: `/calling/callConnections/${liveCall}`, what: 'state' }, bot.key);
+      const s = (state.json as { callConnectionState?: string } | undefined)?.callConnectionState;
+      if (s !== 'connected') {
+        problems.push(`${action} ${JSON.stringify(body)} (${a?.status} ${a?.text.slice(0, 120)}) left the live call ${s}`);
+        break;
+      }
+    }
     // Unsigned and badly signed requests never reach a route.
     for (const sign of ['none', 'bad'] as const) {
       const a = await probe({ method: 'POST', path: `/calling/callConnections/${liveCall}:play`, body: '{"playSources":[]}', contentType: 'application/json', what: `signature ${sign}`, sign });
