@@ -289,6 +289,28 @@ applications:
         break;
       }
     }
+    // A body over the 1 MiB limit, path traversal in resource ids, and a burst of 200 garbage
+    // requests at once (none may hang or take the node down).
+    const extra: Probe[] = [
+      { method: 'POST', url: `/v1/calls/${liveCall}/play`, headers: { ...BOT, 'content-type': 'application/json' }, body: JSON.stringify({ sources: [{ kind: 'tts', text: 'y'.repeat(2 * 1024 * 1024) }] }), what: '2 MiB body' },
+      { method: 'GET', url: '/v1/recordings/..%2F..%2F..%2Fetc%2Fpasswd/content?token=x', headers: BOT, what: 'recording traversal' },
+      { method: 'GET', url: '/v1/recordings/%2Fetc%2Fpasswd', headers: BOT, what: 'recording traversal' },
+      { method: 'GET', url: `/v1/calls/${liveCall}/..%2F..%2Fapplications`, headers: BOT, what: 'call traversal' },
+    ];
+    for (const p of extra) {
+      sent++;
+      const a = await send(node.http, p);
+      if (a.status < 400 || a.status > 499 || problemWith(p, a)) problems.push(`${p.method} ${p.url.slice(0, 80)} [${p.what}]: ${a.status} ${a.text.slice(0, 160)}`);
+    }
+    const burst = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => send(node.http, {
+      method: 'POST', url: `/v1/calls/${i % 2 ? liveCall : UNKNOWN_ID}/${['play', 'recognize', 'send-dtmf', 'media-streaming'][i % 4]}`,
+      headers: { ...BOT, 'content-type': 'application/json' }, body: i % 3 ? '{"sources": [' : JSON.stringify({ zz: i }), what: 'burst',
+    })));
+    sent += burst.length;
+    burst.forEach((b, i) => {
+      if (b.status === 'rejected') problems.push(`burst ${i}: no answer (${String(b.reason)})`);
+      else if (b.value.status < 400 || b.value.status > 499) problems.push(`burst ${i}: ${b.value.status} ${b.value.text.slice(0, 120)}`);
+    });
     // Headers beyond Node's 16 KB limit never reach a route: the catalogued 431, not Fastify's own shape.
     const huge = await send(node.http, { method: 'POST', url: `/v1/calls/${liveCall}/play`, headers: { ...BOT, 'content-type': 'application/json', 'operation-context': BIG }, body: '{}', what: 'huge header' });
     sent++;
