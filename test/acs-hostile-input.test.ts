@@ -205,6 +205,13 @@ describe('ACS face under hostile input (valid HMAC, garbage bodies), with a live
         break;
       }
     }
+    // A body over the 1 MiB limit (signed, so only its size is wrong) and a concurrent burst.
+    await probe({ method: 'POST', path: `/calling/callConnections/${liveCall}:play`, body: JSON.stringify({ playSources: [{ kind: 'text', text: { text: 'y'.repeat(2 * 1024 * 1024) } }] }), contentType: 'application/json', what: '2 MiB body' });
+    const burst = await Promise.all(Array.from({ length: 100 }, (_, i) => probe({
+      method: 'POST', path: `/calling/callConnections/${i % 2 ? liveCall : UNKNOWN_ID}:${['play', 'recognize', 'sendDtmfTones', 'startMediaStreaming'][i % 4]}`,
+      body: i % 3 ? '{"playSources": [' : JSON.stringify({ playSources: 'x', tones: 5 }), contentType: 'application/json', what: `burst ${i}`,
+    })));
+    burst.forEach((a, i) => { if (a && (a.status < 400 || a.status > 499)) problems.push(`burst ${i}: ${a.status} ${a.text.slice(0, 120)}`); });
     // Unsigned and badly signed requests never reach a route.
     for (const sign of ['none', 'bad'] as const) {
       const a = await probe({ method: 'POST', path: `/calling/callConnections/${liveCall}:play`, body: '{"playSources":[]}', contentType: 'application/json', what: `signature ${sign}`, sign });
