@@ -95,6 +95,10 @@ test('failures carry a clear SpeechError: missing program, non-zero exit, no WAV
   const t0 = Date.now();
   await expectCode(new CommandSynthesizer({ command: ['sleep', '5'], timeoutMs: 200 }), 'TIMEOUT', /within 200 ms/);
   assert.ok(Date.now() - t0 < 2000, 'killed at the timeout, not after the program');
+  // A shell wrapper's child holding stdout open is killed with it (its process group).
+  const t1 = Date.now();
+  await expectCode(new CommandSynthesizer({ command: ['sh', '-c', 'sleep 5; echo late'], timeoutMs: 200 }), 'TIMEOUT', /within 200 ms/);
+  assert.ok(Date.now() - t1 < 2000, `the wrapper's sleep was killed too (${Date.now() - t1} ms)`);
   const closed = new CommandSynthesizer({ command: ['sleep', '5'] });
   const p = closed.synthesize({ text: 'x' });
   setTimeout(() => void closed.close(), 50);

@@ -138,14 +138,20 @@ export class CommandSynthesizer implements Synthesizer {
   private exec(argv: string[]): Promise<Buffer> {
     const [program, ...args] = argv as [string, ...string[]];
     return new Promise<Buffer>((resolve, reject) => {
-      const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Its own process group (detached), killed as a whole: a `sh -c` wrapper's children would
+      // otherwise keep stdout open after the shell dies, and the timeout would not bound the run.
+      const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       const out: Buffer[] = [];
       let outBytes = 0;
       let stderr = '';
       let failure: SpeechError | undefined;
       const stop = (err: SpeechError): void => {
         failure ??= err;
-        child.kill('SIGKILL');
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL'); // the group is gone already; the process may not be
+        }
       };
       const handle = { kill: () => stop(new SpeechError('CLOSED', 'synthesizer closed')) };
       this.children.add(handle);
