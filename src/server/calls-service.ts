@@ -75,6 +75,9 @@ export class CallsWiring {
       ? new WebsocketTranscriber({ url: transcription.url, protocol: transcription.protocol, connectTimeoutMs: transcription.connectTimeoutMs })
       : new PocketsphinxTranscriber();
     const recordingsDir = join(config.dataDir, 'recordings');
+    // 'file' play sources are relative to <dataDir>/media (docs/prompts.md).
+    const mediaDir = join(config.dataDir, 'media');
+    mkdirSync(mediaDir, { recursive: true });
     const scratchDir = join(config.dataDir, 'tmp');
     mkdirSync(recordingsDir, { recursive: true, mode: 0o700 });
     mkdirSync(scratchDir, { recursive: true, mode: 0o700 });
@@ -99,7 +102,7 @@ export class CallsWiring {
     this.router = new InboundRouter({ numbers });
     this.trunkSources = new TrunkSources({ list: () => store.tenancy.trunks.list() }, clock);
     this.calls = new CallService({
-      store, clock, logger: this.logger, recordingsDir,
+      store, clock, logger: this.logger, recordingsDir, mediaDir,
       synthesizer: this.synthesizer,
       recognizer: new PocketsphinxRecognizer(),
       // Live transcription and free-form recognize: local pocketsphinx (finals only) unless configured (docs/speech.md).

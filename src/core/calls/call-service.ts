@@ -47,6 +47,8 @@ export interface CallServiceOptions {
   logger?: Logger;
   /** Directory recordings are written to (absolute). Required. */
   recordingsDir: string;
+  /** Directory 'file' play sources are relative to (absolute); default none (paths used as given: tests, tools). */
+  mediaDir?: string;
   /** For TTS in prompts; default none (TTS sources fail with NOT_CONFIGURED). */
   synthesizer?: Synthesizer;
   /** For speech recognition; default none. */
@@ -357,7 +359,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       return c.conference && !placed ? this.conferences.firstDial(c.id, place) : place();
     };
     return {
-      clock: this.clock, newId: randomUUID, recordingsDir: this.opts.recordingsDir, dialLeg,
+      clock: this.clock, newId: randomUUID, recordingsDir: this.opts.recordingsDir, ...(this.opts.mediaDir ? { mediaDir: this.opts.mediaDir } : {}), dialLeg,
       liveCall: (id) => { const c = this.live.get(id); return c?.applicationId === call.applicationId ? c : undefined; },
       allowedDestinationPrefixes: this.policies.get(call.id)?.prefixes ?? [],
       ...(this.opts.synthesizer ? { synthesizer: this.opts.synthesizer } : {}),

@@ -2,6 +2,7 @@
 // API gives them (files, URLs, TTS text/SSML), turned into MediaEndpoint PlayItems through
 // the Synthesizer port, and running a MediaOperation so that cancelling the core operation
 // cancels the media one.
+import { resolve, sep } from 'node:path';
 import type { Leg } from '../calls/leg.ts';
 import type { MediaOperation, MediaResult, PlayItem } from '../ports/index.ts';
 import { CallError } from '../calls/call-error.ts';
@@ -69,10 +70,25 @@ export function checkPlaySources(check: Check, key: string, required: boolean): 
   return out;
 }
 
+/**
+ * A 'file' source's path inside the node's media directory (validation already refused absolute
+ * paths and '..'); without a media directory the path is used as given.
+ */
+function inMediaDir(dir: string | undefined, path: string): string {
+  if (!dir) return path;
+  const full = resolve(dir, path);
+  if (full !== dir && !full.startsWith(dir.endsWith(sep) ? dir : dir + sep)) throw new CallError('VALIDATION_FAILED', `file ${path} is outside the media directory`, [{ path: 'path', message: 'must stay inside the media directory' }]);
+  return full;
+}
+
 /** Synthesizes TTS sources (counting usage on the call) and maps the rest to PlayItems. */
 export async function toPlayItems(ctx: OperationContext, sources: readonly PlaySource[]): Promise<PlayItem[]> {
   const items: PlayItem[] = [];
   for (const s of sources) {
+    if (s.kind === 'file') {
+      items.push({ kind: 'file', path: inMediaDir(ctx.env.mediaDir, s.path) });
+      continue;
+    }
     if (s.kind !== 'tts') {
       items.push(s);
       continue;

@@ -35,6 +35,8 @@ export interface OperationEnv {
   mediaStreamer?: MediaStreamer;
   /** Directory recordings are written to, absolute (the adapter writes the file). */
   recordingsDir: string;
+  /** Directory 'file' play sources are relative to (absolute); default none: paths used as given. */
+  mediaDir?: string;
   /** Node's home country code (no '+'), for the outbound destination policy; default none. */
   homeCountryCode?: string;
   /** The call's application's allowed international prefixes. */
