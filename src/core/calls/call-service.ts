@@ -397,6 +397,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     if (call.state === 'ending' || call.state === 'ended') throw new CallError('INVALID_STATE', `call ${callId} has ended`);
     const p = def.validate(asParams(params), call);
     this.assertDialAllowed(call, operationName, p);
+    assertLegOfCall(call, operationName, p);
     return this.start(call, operationName, params, o, p);
   }
 
@@ -541,6 +542,19 @@ function isHttpUrl(u: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Operations whose `legId` names a leg of ANOTHER call (not checked against this one). */
+const FOREIGN_LEG_OPERATIONS = new Set(['moveParticipant']);
+
+/**
+ * An operation naming a `legId` of this call that is not live fails at once with LEG_NOT_FOUND
+ * (a 404 to the API) instead of being accepted and failing a moment later.
+ */
+function assertLegOfCall(call: Call, operationName: string, p: unknown): void {
+  const legId = (p as { legId?: unknown } | null)?.legId;
+  if (typeof legId !== 'string' || FOREIGN_LEG_OPERATIONS.has(operationName)) return;
+  if (!call.legs.get(legId)?.live) throw new CallError('LEG_NOT_FOUND', `no live leg ${legId} in call ${call.id}`);
 }
 
 /** The fallback's transfer target as a participant: E.164 → phone, sip(s): URI → SIP. */
