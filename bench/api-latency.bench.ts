@@ -4,7 +4,7 @@
 //   - the caller's RFC 4733 end packet → webhook POST (recognize.completed) arriving at the
 //     application (goal p99 ≤ 20 ms on loopback).
 //
-//   node --import tsx bench/api-latency.bench.ts [calls=200] [measured=100]
+//   node --import tsx bench/api-latency.bench.ts [calls=200] [measured=100] [latched|silent]
 //
 // Set-up: Switchboard runs as its own process (bin/switchboard.mjs serve, config file with one
 // application and a number). This process is the application: a node:http webhook endpoint
@@ -30,6 +30,14 @@ import { freeUdpPort, runSipp } from '../test/helpers/sipp.ts';
 
 const CALLS = Number(process.argv[2] ?? 200);
 const MEASURED = Math.min(CALLS, Number(process.argv[3] ?? 100));
+/**
+ * 'latched' (default): before phase 1 each measured caller sends a few RTP packets, as a phone
+ * does all along, so Switchboard's latch settles and its RTP socket is connect()ed — the state
+ * of every call whose caller sends audio, and the one in which a prompt's first frame can leave
+ * at once (src/media/engine/rtp-endpoint.ts sendFirstFrameNow). 'silent': callers never send
+ * before phase 1 (the first measurements of this bench), so prompts start on the next tick.
+ */
+const CALLERS = process.argv[4] === 'silent' ? 'silent' : 'latched';
 const KEY = 'bench-api-latency-key-0123456789';
 const NUMBER = '+4930700700';
 const work = mkdtempSync(join(tmpdir(), 'sb-api-latency-'));
@@ -157,6 +165,26 @@ if (answered.size < CALLS) {
 await new Promise((r) => setTimeout(r, 1000)); // let set-up traffic settle
 
 
+// ---- phase 0 (latched callers): each measured caller's first RTP packets ---------------
+const measuredFirst = peers.filter((p) => p.callId && answered.has(p.callId)).slice(0, MEASURED);
+let latchMissed = 0;
+if (CALLERS === 'latched') {
+  // Switchboard's RTP address is learned from its packets: a short silence prompt, then three
+  // 20 ms µ-law silence packets back to where it sends from (symmetric RTP).
+  for (const p of measuredFirst) {
+    if (await post(`/v1/calls/${p.callId}/play`, { sources: [{ kind: 'silence', durationMs: 60 }] }) !== 202) throw new Error('warm-up play refused');
+    for (let i = 0; i < 100 && !p.sb; i++) await new Promise((r) => setTimeout(r, 20));
+    if (!p.sb) { latchMissed++; continue; }
+    const ssrc = (Math.random() * 2 ** 32) >>> 0;
+    for (let k = 0; k < 3; k++) {
+      const b = Buffer.alloc(12 + 160, 0xff);
+      b[0] = 0x80; b[1] = k === 0 ? 0x80 : 0; b.writeUInt16BE(k, 2); b.writeUInt32BE(k * 160, 4); b.writeUInt32BE(ssrc, 8);
+      p.sock.send(b, p.sb.port, p.sb.address);
+    }
+  }
+  await new Promise((r) => setTimeout(r, 500)); // the warm-up prompts end; the latches settle
+}
+
 // ---- phase 1: play → 202 and → first sound at the caller ------------------------------
 const playApi: number[] = [];
 const playRtp: number[] = [];
@@ -229,7 +257,9 @@ const pct = (xs: number[], q: number): number => {
 const summary = (xs: number[]) => ({ n: xs.length, p50: pct(xs, 0.5), p99: pct(xs, 0.99), max: pct(xs, 1) });
 console.log(JSON.stringify({
   bench: 'api-latency',
-  command: `node --import tsx bench/api-latency.bench.ts ${CALLS} ${MEASURED}`,
+  command: `node --import tsx bench/api-latency.bench.ts ${CALLS} ${MEASURED} ${CALLERS}`,
+  callers: CALLERS,
+  latchMissed,
   machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAvg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') },
   callsUp: answered.size,
   apiPlayMs: summary(playApi),
