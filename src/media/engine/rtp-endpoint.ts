@@ -725,7 +725,13 @@ export class RtpEndpoint {
    */
   sendFirstFrameNow(nowMs: number, minLeadMs = 2): boolean {
     const p = this.play;
-    if (p === undefined || this.closed || this.tsLead || this.streamIn || this.outboundNeedsInbound || !this.canSendPrepared()) return false;
+    if (p === undefined || this.closed || this.tsLead || this.streamIn || this.outboundNeedsInbound) return false;
+    if (this.direction !== 'sendrecv' && this.direction !== 'sendonly') return false;
+    // Connected (latched) or not yet: before the peer's first packet we send to the signaled
+    // address, exactly as the tick's slow path does — a caller that stays silent until the
+    // prompt (no RTP yet) must hear it as soon as one who already talks.
+    const to = this.tx.connected ? undefined : this.latch.target();
+    if (!this.tx.connected && to === undefined) return false;
     if (this.tePt !== undefined && this.dtmfSender.busy) return false;
     const sinceTick = nowMs - this.lastTickMs;
     if (!(sinceTick >= 0 && sinceTick < 20 - minLeadMs)) return false;
@@ -737,7 +743,7 @@ export class RtpEndpoint {
     if (bytes <= 0) return false;
     const tx = this.tx;
     this.prepared = undefined;
-    if (!tx.sendWritten(tx.write(this.codecSpec.payloadType, true, tx.ts, bytes))) {
+    if (!tx.sendWritten(tx.write(this.codecSpec.payloadType, true, tx.ts, bytes), to)) {
       tx.marker = true; // socket closing: a lost packet to the peer; the next one starts a talkspurt
       return false;
     }

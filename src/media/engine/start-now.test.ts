@@ -76,7 +76,7 @@ test('the first frame leaves at the command (next slot, marker), the rest on the
   p.close();
 });
 
-test('refused (the tick sends it) when the next tick is < 2 ms away, when a lead is held, or when the socket is not connected', async () => {
+test('refused (the tick sends it) when the next tick is < 2 ms away, when a lead is held, or when there is nowhere to send; an unconnected socket sends to the signaled address', async () => {
   const p = await peer();
   const t0 = 1000;
   const ep = await connected(p, 1, t0);
@@ -92,7 +92,17 @@ test('refused (the tick sends it) when the next tick is < 2 ms away, when a lead
   const un = await RtpEndpoint.open(await freePort(), '127.0.0.1', { codec: PCMU, rtcpMux: true, remote: { address: '127.0.0.1', port: q.port } }, host, hrMs());
   un.pushOutbound(t0);
   un.startPlay(1, prompt());
-  assert.equal(un.sendFirstFrameNow(t0 + 5), false, 'peer not confirmed: unconnected socket');
+  const before = q.got.length;
+  assert.equal(un.sendFirstFrameNow(t0 + 5), true, 'peer not confirmed yet: sent to the signaled address, like the tick would');
+  for (let i = 0; i < 100 && q.got.length === before; i++) await wait(20);
+  assert.ok(q.got.length > before, 'the start-now frame reached the signaled address');
+  assert.equal(q.got[q.got.length - 1].marker, true, 'a talkspurt starts');
   await un.close();
   q.close();
+
+  const none = await RtpEndpoint.open(await freePort(), '127.0.0.1', { codec: PCMU, rtcpMux: true }, host, hrMs());
+  none.pushOutbound(t0);
+  none.startPlay(1, prompt());
+  assert.equal(none.sendFirstFrameNow(t0 + 5), false, 'no signaled address, nobody latched: nowhere to send');
+  await none.close();
 });

@@ -61,12 +61,15 @@ test('a tone played to a peer arrives as paced PCMU RTP at 1 kHz: seq +1, timest
   const hdr = new RtpHeader();
   const pcm: number[] = [];
   let prev: RtpHeader | undefined;
+  const markers: number[] = [];
   for (const [i, m] of p.packets.entries()) {
     assert.equal(parseRtpHeader(m, hdr), undefined);
     assert.equal(hdr.payloadType, 0);
     assert.equal(hdr.ssrc, h.ssrc);
     assert.equal(hdr.payloadLength, 160);
-    assert.equal(hdr.marker, i === 0, `marker only on packet 0 (packet ${i})`);
+    // The stream's first packet has the marker; so may the prompt's first packet when it started
+    // at once (start-now opens a talkspurt, docs/media.md) — nothing else does.
+    if (hdr.marker) markers.push(i);
     if (prev) {
       assert.equal(hdr.sequenceNumber, (prev.sequenceNumber + 1) & 0xffff);
       assert.equal(hdr.timestamp, (prev.timestamp + 160) >>> 0);
@@ -74,6 +77,10 @@ test('a tone played to a peer arrives as paced PCMU RTP at 1 kHz: seq +1, timest
     prev = Object.assign(new RtpHeader(), { sequenceNumber: hdr.sequenceNumber, timestamp: hdr.timestamp });
     for (let k = 0; k < 160; k++) pcm.push(ULAW_DECODE[m[12 + k]]);
   }
+  // The stream's first packet has the marker; so may the prompt's first packet when it started at
+  // once (start-now opens a talkspurt, docs/media.md) — which is then one of the first few.
+  assert.equal(markers[0], 0, `marker on packet 0 (markers at ${markers.join(',')})`);
+  assert.ok(markers.length <= 2 && (markers[1] === undefined || markers[1] <= 3), `no other markers (at ${markers.join(',')})`);
   assert.ok(p.packets.length >= 25, `got ${p.packets.length} packets`);
   const x = Float64Array.from(pcm.slice(0, 4000));
   assert.ok(Math.abs(dominantHz(x, 8000) - 1000) <= 20);

@@ -66,7 +66,7 @@ test('play → the prompt\'s first RTP packet arrives within a few ms, whatever 
   for (const { i } of now) assert.ok(!rtp[i + 1].marker, 'the second packet of a start-now prompt has no marker');
 });
 
-test('an endpoint that has not confirmed its peer (unconnected socket) keeps starting prompts on the tick', async () => {
+test('an endpoint that has not confirmed its peer (unconnected socket) also starts prompts at once, to the signaled address, with RTP continuity', async () => {
   const p = await RtpPeer.open();
   const h = await engine.createEndpoint({ codec: PCMU, remote: { address: '127.0.0.1', port: p.port } });
   await until(() => p.rtp.length >= 3, 3000, 'silence');
@@ -78,8 +78,8 @@ test('an endpoint that has not confirmed its peer (unconnected socket) keeps sta
   const i = rtp.findIndex((r) => loud(r.payload));
   assert.ok(i >= 0);
   for (let k = 1; k < rtp.length; k++) assert.equal((rtp[k].ts - rtp[k - 1].ts) >>> 0, 160);
-  // Sent by the tick, in the running silence stream: no talkspurt marker (the start-now path sets it).
-  assert.equal(rtp[i].marker, false);
+  // Sent by the start-now path: it opens a talkspurt (marker), like on a connected socket.
+  assert.equal(rtp[i].marker, true);
   await h.close();
   p.close();
 });
