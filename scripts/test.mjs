@@ -1,7 +1,8 @@
 // The whole suite: type check, layer lint, then every *.test.ts under src/ and test/ with
 // node's test runner (tsx loader). Extra args are file filters: `npm test -- sip/parser`.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { makeTestCa } from './test-ca.mjs';
 
@@ -44,9 +45,21 @@ if (files.length === 0) {
 // One file at a time by default: the end-to-end files start real nodes, SIPp and baresip on shared
 // loopback ports and RTP ranges, and two at once on 2 cores makes their timing flaky.
 const concurrency = process.env.TEST_CONCURRENCY ?? '1';
-process.exit(
-  // --test-force-exit: a file whose failed test left a socket or worker open still ends;
-  // --test-timeout: no single test may hang the run (the slowest take ~30 s).
-  run('node', ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-force-exit',
-    '--test-timeout=120000', '--test-reporter=spec', ...files]),
-);
+// A TAP copy of the run is kept so that skipped tests can be counted: in CI (CI=true) every peer
+// the tests need is installed by .ci/run, so a skip means a missing install step, and it fails
+// the run instead of passing as green.
+const tapFile = join(mkdtempSync(join(tmpdir(), 'sb-test-')), 'run.tap');
+// --test-force-exit: a file whose failed test left a socket or worker open still ends;
+// --test-timeout: no single test may hang the run (the slowest take ~30 s).
+const status = run('node', ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-force-exit',
+  '--test-timeout=120000', '--test-reporter=spec', '--test-reporter-destination=stdout',
+  '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files]);
+const skipped = existsSync(tapFile) ? readFileSync(tapFile, 'utf8').split('\n').filter((l) => /^\s*ok \d+ - .*# SKIP/i.test(l)) : [];
+if (skipped.length > 0) {
+  console.log(`\n# ${skipped.length} skipped:\n${skipped.map((l) => `  ${l.trim()}`).join('\n')}`);
+  if (process.env.CI === 'true') {
+    console.error('CI=true: a skipped test means a peer the suite needs is missing (see .ci/run); failing the run.');
+    process.exit(status === 0 ? 1 : status);
+  }
+}
+process.exit(status);
