@@ -56,7 +56,9 @@ export class CallRepository {
   }
 
   async updateLeg(id: string, patch: LegPatch): Promise<boolean> {
-    const r = await this.db.updateTable('legs').set(patchSet(patch)).where('id', '=', id).executeTakeFirst();
+    const set = patchSet(patch);
+    if (patch.participant !== undefined) set.participant = JSON.stringify(patch.participant);
+    const r = await this.db.updateTable('legs').set(set).where('id', '=', id).executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
 

@@ -41,7 +41,8 @@ export interface LegRecord extends EndFields {
 
 /** Fields an update may change; absent = unchanged. */
 export type CallPatch = Partial<Pick<CallRecord, 'state' | 'ringingAt' | 'answeredAt' | 'endedAt' | 'endReason' | 'endedBy' | 'sipStatus'>> & { updatedAt: number };
-export type LegPatch = CallPatch;
+/** A leg's patch may also change its party (an INVITE with Replaces gave the leg a new peer). */
+export type LegPatch = CallPatch & { participant?: JsonObject };
 
 export interface OperationRecord {
   id: string;
