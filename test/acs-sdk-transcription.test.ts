@@ -19,6 +19,7 @@ import { explain, freeUdpPort, runSipp, sippAvailable } from './helpers/sipp.ts'
 import { startNode, type TestNode } from './helpers/switchboard.ts';
 import { startReceiver, type ReceivedRequest, type WebhookReceiver } from './helpers/webhook-receiver.ts';
 import { ADMIN, type Tenancy } from '../src/core/index.ts';
+import { until } from './helpers/until.ts';
 
 const require = createRequire(import.meta.url);
 const sdk = require('acs-sdk-160') as typeof import('acs-sdk-160');
@@ -34,16 +35,6 @@ async function waitFor(r: WebhookReceiver, pred: (q: ReceivedRequest) => boolean
     if (hit) return hit;
     if (Date.now() > deadline) throw new Error(`${what} did not arrive; got ${r.received.map((x) => x.body.slice(0, 160)).join(' | ')}`);
     await new Promise((res) => setTimeout(res, 25));
-  }
-}
-
-async function until<T>(f: () => T | undefined, what: string, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what} did not happen`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 }
 

@@ -11,21 +11,12 @@ import assert from 'node:assert/strict';
 import { explain, freeUdpPort, runSipp, sippAvailable } from './helpers/sipp.ts';
 import { startNode, type TestNode } from './helpers/switchboard.ts';
 import { startReceiver, type WebhookReceiver } from './helpers/webhook-receiver.ts';
+import { until } from './helpers/until.ts';
 
 const NUMBER = '+4930777555';
 const KEY = 'native-cdtmf-key-0123456789abcdef';
 
 interface Event { id: string; type: string; callId?: string; data: Record<string, any> }
-
-async function until<T>(f: () => T | undefined, what: string, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what} did not happen`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('native API: continuous DTMF with a SIPp caller', { skip: !sippAvailable() && 'sipp missing', timeout: 60_000 }, () => {
   let node: TestNode;

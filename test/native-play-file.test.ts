@@ -12,22 +12,13 @@ import { explain, freeUdpPort, runSipp, sippAvailable } from './helpers/sipp.ts'
 import { startNode, type TestNode } from './helpers/switchboard.ts';
 import { startReceiver, type WebhookReceiver } from './helpers/webhook-receiver.ts';
 import { RtpPeer, toneShare, wait } from '../src/media/worker/test-rtp-peer.ts';
+import { until } from './helpers/until.ts';
 
 const NUMBER = '+4930777888';
 const KEY = 'native-play-file-key-0123456789abc';
 const haveSox = spawnSync('which', ['sox']).status === 0;
 
 interface Event { type: string; callId?: string; data: Record<string, any> }
-
-async function until<T>(f: () => T | undefined, what: string, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what} did not happen`);
-    await wait(25);
-  }
-}
 
 describe('native API: play a file from the media directory to a SIPp caller', { skip: (!sippAvailable() || !haveSox) && 'sipp or sox missing', timeout: 60_000 }, () => {
   let node: TestNode;

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { explain, freeUdpPort, runSipp, sippAvailable } from './helpers/sipp.ts';
 import { startNode, type TestNode } from './helpers/switchboard.ts';
 import { startReceiver, type WebhookReceiver } from './helpers/webhook-receiver.ts';
+import { until } from './helpers/until.ts';
 
 const NUMBER = '+4930777666';
 const KEY = 'native-listener-key-0123456789abcdef';
@@ -24,16 +25,6 @@ const haveSphinx = spawnSync('which', ['pocketsphinx_continuous']).status === 0 
 const haveEspeak = spawnSync('which', ['espeak-ng']).status === 0 && spawnSync('sox', ['--version']).status === 0;
 
 interface Event { id: string; type: string; callId?: string; data: Record<string, unknown> }
-
-async function until<T>(f: () => T | undefined, what: string, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what} did not happen`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('native API: free-form recognize with SIPp callers', {
   skip: !sippAvailable() ? 'sipp missing' : !haveSphinx || !haveEspeak ? 'pocketsphinx, espeak-ng or sox missing' : false,

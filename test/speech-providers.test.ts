@@ -23,22 +23,13 @@ import { WebSocketServer } from 'ws';
 import { explain, freeUdpPort, runSipp, sippAvailable } from './helpers/sipp.ts';
 import { startNode, type TestNode } from './helpers/switchboard.ts';
 import { startReceiver, type WebhookReceiver } from './helpers/webhook-receiver.ts';
+import { until } from './helpers/until.ts';
 
 const NUMBER = '+4930777666';
 const KEY = 'speech-providers-key-0123456789ab';
 const haveTools = spawnSync('which', ['espeak-ng']).status === 0 && spawnSync('sox', ['--version']).status === 0;
 
 interface Event { id: string; type: string; callId?: string; data: Record<string, unknown> }
-
-async function until<T>(f: () => T | undefined, what: string, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what} did not happen`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('speech providers from configuration: command TTS and websocket transcription on a node with a SIPp caller', {
   skip: !sippAvailable() ? 'sipp missing' : !haveTools ? 'espeak-ng or sox missing' : false,
