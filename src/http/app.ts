@@ -9,6 +9,7 @@ import { installErrorHandling } from './error-handler.ts';
 import { registerHealthRoutes, type ReadinessProbe } from './health-routes.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
 import { registerOpenApi, type OpenApiOptions } from './openapi.ts';
+import { buildPartAwareValidator } from './validator-compiler.ts';
 
 export interface HttpAppOptions {
   /** Where request failures and (at debug) access lines go. */
@@ -40,6 +41,9 @@ export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
     return503OnClosing: true,
     // Fastify's default silently drops unknown body fields; a typo ("callbakUrl") must be a 400.
     ajv: { customOptions: { removeAdditional: false } },
+    // A JSON body keeps the types the client sent ({"name": 12345} is a 400, not "12345"); the
+    // query string and path params still coerce (?limit=10). See validator-compiler.ts.
+    schemaController: { compilersFactory: { buildValidator: buildPartAwareValidator() } },
     // Requests Node rejects before routing (headers > 16 KB …) get the catalog's shape too.
     clientErrorHandler: catalogClientErrorHandler,
   });
