@@ -230,6 +230,7 @@ export class Call extends EventEmitter<CallEvents> {
     leg.on('answered', () => this.onLegAnswered(leg));
     leg.on('ended', (info) => this.onLegEnded(leg, info));
     leg.on('dtmf', (d) => this.onDtmf(leg, d.digit, d.source));
+    leg.on('replaced', (r) => this.onLegReplaced(leg, r.previous));
     leg.on('utterance', (u) => this.emit('utterance', { legId: leg.id, ...u }));
     this.emit('legs');
     const now = this.clock.now();
@@ -337,6 +338,23 @@ export class Call extends EventEmitter<CallEvents> {
     leg.removeAllListeners();
     this.onLegEnded(leg, { by: 'local', reason: 'moved' });
     this.legs.delete(leg.id);
+  }
+
+  /**
+   * Another dialog took the leg's place (INVITE with Replaces, RFC 3891; the Leg already holds
+   * the new party): the leg row's participant and participant.replaced {legId, previous,
+   * participant} are written in one transaction, then the roster if it is published. The call's
+   * own from/to stay as the call began.
+   */
+  private onLegReplaced(leg: Leg, previous: Participant): void {
+    const now = this.clock.now();
+    const participant = leg.participant;
+    this.journal.record({
+      write: async (tx) => { await tx.calls.calls.updateLeg(leg.id, { participant: { ...participant }, updatedAt: now }); },
+      // While ending, the row and CDR still get the new party, but no event follows call.ended's.
+      events: this.ending ? [] : [this.event('participant.replaced', { legId: leg.id, previous, participant })],
+    }).catch((err: unknown) => this.logger.warn({ callId: this.id, legId: leg.id, err: String(err) }, 'participant.replaced not persisted'));
+    if (this.rosterPublished && !this.ending && leg.state === 'answered') void this.publishParticipants().catch(() => {});
   }
 
   private onDtmf(leg: Leg, digit: string, source: string): void {

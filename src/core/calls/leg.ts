@@ -5,6 +5,11 @@
 // Close cascade: close() → media endpoint closed, channel hung up if still up (reason
 // 'closed') → 'closed' emitted once; afterwards every method rejects with CallError CLOSED.
 // The Call closes its legs when it ends; a leg never closes its call.
+//
+// Replaced party (RFC 3891): when another dialog takes this leg's place (the channel emits
+// 'replaced'), the leg stays — same id, call, bridge and media — and its `participant` becomes
+// the new peer; the ones it replaced are kept, oldest first, in `previousParticipants`. The leg
+// emits 'replaced' {previous, participant} so the Call can journal participant.replaced.
 import { EventEmitter } from 'node:events';
 import type { Channel, HangupInfo, MediaEndpoint, MediaOperation, Participant } from '../ports/index.ts';
 import { CallError } from './call-error.ts';
@@ -18,6 +23,8 @@ export interface LegEvents {
   /** A digit from this leg, whichever way it came (RFC 4733, in-band, SIP INFO). */
   dtmf: [{ digit: string; source: string }];
   utterance: [{ rate: number; samples: Int16Array }];
+  /** Another dialog took this leg's place (INVITE with Replaces); `participant` is the new peer. */
+  replaced: [{ previous: Participant; participant: Participant }];
   ended: [HangupInfo];
   closed: [];
 }
@@ -32,6 +39,9 @@ export interface LegTimes {
 export class Leg extends EventEmitter<LegEvents> {
   private _state: LegState;
   private _closed = false;
+  private _participant: Participant;
+  /** The parties this leg had before INVITE/Replaces gave it a new one, oldest first; default none. */
+  readonly previousParticipants: Participant[] = [];
   readonly times: LegTimes;
   /** How it ended, once ended. */
   hangup?: HangupInfo;
@@ -47,7 +57,7 @@ export class Leg extends EventEmitter<LegEvents> {
   constructor(
     readonly id: string,
     readonly callId: string,
-    readonly participant: Participant,
+    participant: Participant,
     readonly role: LegRole,
     readonly direction: 'inbound' | 'outbound',
     readonly channel: Channel,
@@ -55,14 +65,30 @@ export class Leg extends EventEmitter<LegEvents> {
     now: number,
   ) {
     super();
+    this._participant = participant;
     this._state = direction === 'inbound' ? 'incoming' : 'dialing';
     this.times = { createdAt: now };
     channel.on('ringing', () => this.emit('ringing'));
     channel.on('answered', () => this.emit('answered'));
     channel.on('hangup', (info) => this.emit('ended', info));
+    channel.on('replaced', (r) => this.replaceParticipant(r.remote));
     channel.on('dtmf', (d) => this.emit('dtmf', { digit: d.digit, source: 'info' }));
     media.on('dtmf', (d) => this.emit('dtmf', { digit: d.digit, source: d.source }));
     media.on('utterance', (u) => this.emit('utterance', u));
+  }
+
+  /** The peer now: the original party, or the one whose INVITE with Replaces took its place. */
+  get participant(): Participant {
+    return this._participant;
+  }
+
+  /** Another dialog took this leg's place (RFC 3891): `next` is the party from now on. */
+  private replaceParticipant(next: Participant): void {
+    if (!this.live) return; // an ended leg keeps the party it ended with
+    const previous = this._participant;
+    this.previousParticipants.push(previous);
+    this._participant = next;
+    this.emit('replaced', { previous, participant: next });
   }
 
   get state(): LegState {

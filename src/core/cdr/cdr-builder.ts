@@ -30,7 +30,9 @@ export function buildCdrs(call: Call, stats: ReadonlyMap<string, MediaStats | un
     const h = leg.hangup ?? { by: info.by, reason: info.reason };
     const legCdr: LegCdr = {
       kind: 'leg', legId: leg.id, callId: call.id, applicationId: call.applicationId,
-      participant: leg.participant, role: leg.role, direction: leg.direction, startedAt: leg.times.createdAt,
+      participant: leg.participant,
+      ...(leg.previousParticipants.length > 0 ? { replacedParticipants: [...leg.previousParticipants] } : {}),
+      role: leg.role, direction: leg.direction, startedAt: leg.times.createdAt,
       ...opt('ringingAt', leg.times.ringingAt), ...opt('answeredAt', leg.times.answeredAt), endedAt: end,
       talkMs: leg.times.answeredAt === undefined ? 0 : end - leg.times.answeredAt,
       endReason: h.reason, endedBy: h.by, ...opt('sipStatus', h.sipStatus), ...(s ? { quality: mediaQuality(s) } : {}),

@@ -40,7 +40,10 @@ export interface LegCdr {
   legId: string;
   callId: string;
   applicationId: string;
+  /** The party at the end (after any INVITE with Replaces). */
   participant: Participant;
+  /** Parties this leg had before INVITE/Replaces gave it a new one, oldest first; absent when none. */
+  replacedParticipants?: Participant[];
   role: string;
   direction: 'inbound' | 'outbound';
   startedAt: number;
