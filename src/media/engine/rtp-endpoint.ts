@@ -719,11 +719,18 @@ export class RtpEndpoint {
    * the prompt with nothing to say (one silence frame is skipped, the timestamp not advanced), and
    * while it is held no other play starts early, so it never exceeds one frame.
    *
-   * Only when the frame is a plain prompt on a connected socket (the synchronous send of the
-   * prepared path) and the next tick is more than `minLeadMs` away (closer than that, the tick
-   * sends it about as soon). Returns whether it sent.
+   * Only when the frame is a plain prompt and the next tick is more than `minLeadMs` away
+   * (closer than that, the tick sends it about as soon). Returns whether it sent.
+   *
+   * `tickLagMs` (default 0): how far behind its due time the worker's ticker actually ran our last
+   * tick. lastTickMs is the tick's DUE time (the grid); on a loaded machine the ticker runs behind
+   * the grid (it wins back at most 1 ms per tick, or re-anchors beyond 60 ms), and then `nowMs −
+   * lastTickMs` overstated the time since the tick by that lag — a play arriving 2 ms after a tick
+   * that ran 20 ms late looked like "next tick overdue" and waited up to a whole frame for it (the
+   * p99 tail of play → first RTP measured with silent callers, docs/benchmarks.md). The next tick
+   * runs about 20 ms after the last one actually RAN, so that is what the window is measured from.
    */
-  sendFirstFrameNow(nowMs: number, minLeadMs = 2): boolean {
+  sendFirstFrameNow(nowMs: number, minLeadMs = 2, tickLagMs = 0): boolean {
     const p = this.play;
     if (p === undefined || this.closed || this.tsLead || this.streamIn || this.outboundNeedsInbound) return false;
     if (this.direction !== 'sendrecv' && this.direction !== 'sendonly') return false;
@@ -733,7 +740,7 @@ export class RtpEndpoint {
     const to = this.tx.connected ? undefined : this.latch.target();
     if (!this.tx.connected && to === undefined) return false;
     if (this.tePt !== undefined && this.dtmfSender.busy) return false;
-    const sinceTick = nowMs - this.lastTickMs;
+    const sinceTick = nowMs - this.lastTickMs - (tickLagMs > 0 ? tickLagMs : 0);
     if (!(sinceTick >= 0 && sinceTick < 20 - minLeadMs)) return false;
     if (!p.source.read(this.outFrame)) {
       this.stopPlay('finished');

@@ -106,3 +106,43 @@ test('refused (the tick sends it) when the next tick is < 2 ms away, when a lead
   assert.equal(none.sendFirstFrameNow(t0 + 5), false, 'no signaled address, nobody latched: nowhere to send');
   await none.close();
 });
+
+test('a ticker running behind the grid: time since the tick counts from when it ran (tickLagMs), not from its due time', async () => {
+  const q = await peer();
+  const t0 = 1000;
+  // A silent caller (no RTP from the peer yet): the tick is due at t0 but ran 25 ms late.
+  const ep = await RtpEndpoint.open(await freePort(), '127.0.0.1', { codec: PCMU, rtcpMux: true, remote: { address: '127.0.0.1', port: q.port } }, host, hrMs());
+  ep.pushOutbound(t0);
+  await wait(30); // its silence frame has arrived
+  ep.startPlay(1, prompt());
+  // 3 ms after the late tick ran = 28 ms after its due time: measured from the grid this looked
+  // like "next tick overdue" and waited for it; the next tick is really ~17 ms away.
+  assert.equal(ep.sendFirstFrameNow(t0 + 28), false, 'without the lag: refused (the old tail)');
+  const before = q.got.length;
+  assert.equal(ep.sendFirstFrameNow(t0 + 28, 2, 25), true, 'with the lag: 3 ms after the tick ran, sent now');
+  // The same lag with the next tick (due t0+20, running at ~t0+45) under 2 ms away: refused.
+  ep.startPlay(2, prompt());
+  assert.equal(ep.sendFirstFrameNow(t0 + 44, 2, 25), false, 'a lead is held (and the tick is 1 ms away)');
+  for (let i = 0; i < 100 && q.got.length === before; i++) await wait(20);
+  const g = q.got.slice(before);
+  assert.equal(g.length, 1, 'exactly the start-now frame');
+  assert.equal(g[0].marker, true);
+  assert.notEqual(g[0].level, 0xff, 'it is the prompt');
+  // Timing stays continuous: the next tick carries the following seq/timestamp.
+  ep.pushOutbound(t0 + 20);
+  for (let i = 0; i < 100 && q.got.length === before + 1; i++) await wait(20);
+  const n = q.got[q.got.length - 1];
+  assert.equal((n.seq - g[0].seq) & 0xffff, 1);
+  assert.equal((n.ts - g[0].ts) >>> 0, 160);
+  await ep.close();
+  q.close();
+
+  // The window check itself, with a lag: 19 ms after the tick RAN is < 2 ms before the next.
+  const r = await peer();
+  const ep2 = await RtpEndpoint.open(await freePort(), '127.0.0.1', { codec: PCMU, rtcpMux: true, remote: { address: '127.0.0.1', port: r.port } }, host, hrMs());
+  ep2.pushOutbound(t0);
+  ep2.startPlay(1, prompt());
+  assert.equal(ep2.sendFirstFrameNow(t0 + 25 + 19, 2, 25), false, 'next tick 1 ms after the late one + 20');
+  await ep2.close();
+  r.close();
+});

@@ -68,6 +68,12 @@ interface Slot {
   sent: number;
 }
 const slots = new WeakMap<RtpEndpoint, Slot>();
+/**
+ * Per group (phase): how many ms after its due time the group's last sub-tick actually ran
+ * (0 before the first). sendFirstFrameNow measures "time since the last tick" from when it ran,
+ * not from the grid: a ticker running behind the grid must not make a new prompt wait a frame.
+ */
+const tickLagByGroup = new Float64Array(10);
 let nextGroup = 0;
 function slotOf(ep: RtpEndpoint): Slot {
   let s = slots.get(ep);
@@ -103,6 +109,7 @@ function onTick(due: number, index: number): void {
   const phase = index % PHASES;
   const frame = (index - phase) / PHASES;
   const frameDue = due - phase * (20 / PHASES);
+  tickLagByGroup[phase] = Math.max(0, Number(t0) / 1e6 - due);
   afterInbound.length = 0;
   pullNow.length = 0;
   sentFirst.length = 0;
@@ -303,7 +310,8 @@ async function command(id: number, ep: RtpEndpoint, cmd: EndpointCommand): Promi
       ep.startPlay(cmd.op, source, b);
       // Its first frame leaves now rather than on the next tick (up to 20 ms away), when that keeps
       // RTP timing valid. $SWITCHBOARD_MEDIA_START_NOW=0 turns it off (for comparisons).
-      if (START_NOW) ep.sendFirstFrameNow(Number(process.hrtime.bigint()) / 1e6);
+      // The lag is that of the endpoint's own group's last sub-tick (a plain prompt's group).
+      if (START_NOW) ep.sendFirstFrameNow(Number(process.hrtime.bigint()) / 1e6, 2, tickLagByGroup[slotOf(ep).group]);
       return undefined;
     }
     case 'cancel':
@@ -535,5 +543,8 @@ function applyThreadNice(nice: number | undefined): string | undefined {
 }
 
 const warning = applyThreadNice(init.threadNice);
+// Load the players module now, not on the first play: its import took ~25 ms, which the first
+// prompt of each worker waited for (part of the play → first RTP tail, docs/benchmarks.md).
+void loadPlayers();
 port.on('message', (msg: MainToWorker) => void handle(msg));
 post({ t: 'ready', ...(warning ? { warning } : {}) });
