@@ -48,7 +48,8 @@ export interface ChannelEvents {
   refer: [{ target: string }];
   /**
    * Another dialog took this leg's place (an INVITE with Replaces, RFC 3891): the leg goes on
-   * with a new peer, `remote`; the old peer was sent BYE. Core does not act on it yet.
+   * with a new peer, `remote`; the old peer was sent BYE. Core's Leg takes `remote` as its
+   * participant and the Call journals participant.replaced (src/core/calls/leg.ts, call.ts).
    */
   replaced: [{ remote: Participant }];
   /** The leg ended (emitted once). */

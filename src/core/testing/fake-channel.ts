@@ -1,5 +1,6 @@
 // In-memory Channel for unit tests of core (and of faces/robots driving core): records what
-// core asked for and lets the test play the peer (ring, answer, hang up, send INFO digits).
+// core asked for and lets the test play the peer (ring, answer, hang up, send INFO digits, be
+// replaced by another dialog).
 // Not for production: it signals nothing to anyone.
 import { EventEmitter } from 'node:events';
 import type { Channel, ChannelEvents, HangupInfo, Participant, ReferOutcome, RejectReason } from '../ports/index.ts';
@@ -17,7 +18,7 @@ export class FakeChannel extends EventEmitter<ChannelEvents> implements Channel 
   /** What refer() resolves with; default accepted. */
   referOutcome: ReferOutcome = { accepted: true, sipStatus: 202 };
 
-  constructor(readonly remote: Participant, readonly local: Participant, readonly direction: 'inbound' | 'outbound') {
+  constructor(public remote: Participant, readonly local: Participant, readonly direction: 'inbound' | 'outbound') {
     super();
   }
 
@@ -61,4 +62,6 @@ export class FakeChannel extends EventEmitter<ChannelEvents> implements Channel 
   peerAnswers(): void { this.answered = true; this.emit('answered', {}); }
   peerHangsUp(reason = 'normal', sipStatus = 200): void { this.end({ by: 'remote', reason, sipStatus }); }
   peerInfoDigit(digit: string): void { this.emit('dtmf', { digit }); }
+  /** Another dialog took this channel's place (INVITE with Replaces): `remote` is the new peer. */
+  peerReplacedBy(remote: Participant): void { this.remote = remote; this.emit('replaced', { remote }); }
 }
