@@ -2,7 +2,9 @@
 // the application answers and loops a 1 kHz tone; party Y then INVITEs Switchboard with a
 // Replaces header naming X's dialog. Y is answered from the same leg (same call, same tone
 // still playing — now to Y's RTP address, a socket of this test), X gets BYE, and the call
-// goes on until Y hangs up: one call, ended once, by Y. An INVITE naming no dialog gets 481.
+// goes on until Y hangs up: one call, ended once, by Y; the application got participant.replaced
+// {legId, previous: X, participant: Y} and GET /v1/calls names Y on that leg. An INVITE naming
+// no dialog gets 481.
 //
 // The dialog's Call-ID and tags are read from the node (the leg's SIP session): X learns
 // Switchboard's tag from the 200, but a second SIPp process cannot ask X for it.
@@ -93,6 +95,19 @@ applications:
     assert.equal(events().filter((e) => e.type === 'call.ended').length, 1, 'one call, ended once');
     assert.equal(events().filter((e) => e.type === 'call.incoming').length, 1, 'Y was not offered as a new call');
     assert.deepEqual(channel.remote, { kind: 'phone', number: '+4915100000002' });
+
+    // Core made the replacement visible: one participant.replaced for the same leg, before
+    // call.ended, and the leg row (GET /v1/calls) names Y.
+    const legId = call!.primaryLeg!.id;
+    const types = events().filter((e) => e.callId === callId).map((e) => e.type);
+    assert.equal(types.filter((t) => t === 'participant.replaced').length, 1, `one participant.replaced; got ${types.join(', ')}`);
+    assert.ok(types.indexOf('call.answered') < types.indexOf('participant.replaced') && types.indexOf('participant.replaced') < types.indexOf('call.ended'), types.join(', '));
+    const replaced = events().find((e) => e.type === 'participant.replaced')!;
+    assert.equal(replaced.data.legId, legId);
+    assert.deepEqual(replaced.data.participant, { kind: 'phone', number: '+4915100000002' });
+    assert.deepEqual(replaced.data.previous, { kind: 'phone', number: '+4915100000001' }, 'previous is X');
+    const view = await (await fetch(`${node.http}/v1/calls/${callId}`, { headers: { authorization: `Bearer ${KEY}` } })).json() as { legs: { id: string; participant: unknown }[] };
+    assert.deepEqual(view.legs.find((l) => l.id === legId)?.participant, { kind: 'phone', number: '+4915100000002' });
   });
 
   test('an INVITE whose Replaces names no dialog gets 481 and reaches no application', async () => {
