@@ -86,6 +86,8 @@ describe('ACS face: createGroupCall to a phone and an ACS user (registered SIPp)
 
       const kinds = await checkCallbacks(bot, callbacks, sdk, callId);
       for (const k of ['CallConnected', 'AddParticipantSucceeded', 'ParticipantsUpdated', 'CallDisconnected']) assert.ok(kinds.includes(k), `${k} in ${kinds.join(', ')}`);
+      // CallConnected when the first target answered (ACS's order), not when the call was created.
+      assert.ok(kinds.indexOf('CallConnected') < kinds.indexOf('AddParticipantSucceeded'), `CallConnected before AddParticipantSucceeded: ${kinds.join(', ')}`);
       assert.ok(!kinds.includes('AddParticipantFailed') && !kinds.includes('CreateCallFailed'), kinds.join(', '));
     });
   }
@@ -117,6 +119,8 @@ describe('ACS face: createGroupCall to a phone and an ACS user (registered SIPp)
     await waitForCallback(callbacks, sdk, 'AddParticipantFailed', 0);
     await waitForCallback(callbacks, sdk, 'AddParticipantFailed', 1);
     await waitForCallback(callbacks, sdk, 'CallDisconnected');
-    await checkCallbacks(bot, callbacks, sdk, created.callConnectionProperties.callConnectionId!);
+    const kinds = await checkCallbacks(bot, callbacks, sdk, created.callConnectionProperties.callConnectionId!);
+    // As in ACS: a group call is connected when a target answers — nobody did, so no CallConnected.
+    assert.ok(!kinds.includes('CallConnected'), `no CallConnected when nobody answered: ${kinds.join(', ')}`);
   });
 });

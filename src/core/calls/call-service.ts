@@ -83,6 +83,12 @@ export interface OpenConferenceOptions {
   callbackFormat?: string;
   /** Idle timeout of this conference (1000..86400000 ms); default the service's conferenceIdleTimeoutMs. */
   idleTimeoutMs?: number;
+  /**
+   * When `call.answered` is journaled: 'open' (default) as soon as the conference exists;
+   * 'firstAnswer' when its first party answers — a group call placed by createCall, whose
+   * application waits for "connected" before it speaks (ACS CallConnected).
+   */
+  answeredEvent?: 'open' | 'firstAnswer';
 }
 
 const MAX_LOCATOR = 256;
@@ -471,7 +477,12 @@ export class CallService extends EventEmitter<CallServiceEvents> {
         this.forget(call.id);
         throw err;
       });
-      await call.transition('established', 'call.answered', { conference });
+      if (o.answeredEvent === 'firstAnswer') {
+        await call.transition('established');
+        announceOnFirstAnswer(call, { conference });
+      } else {
+        await call.transition('established', 'call.answered', { conference });
+      }
       watchConferenceIdle(call, this.clock, idleMs);
       this.logger.info({ callId: call.id, applicationId: app.id, locator: o.locator }, 'conference opened');
       return call;
@@ -542,6 +553,29 @@ function isHttpUrl(u: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Journals `call.answered` once, when the first of the call's legs (present or added later) answers. */
+function announceOnFirstAnswer(call: Call, data: Record<string, unknown>): void {
+  const watched = new Set<Leg>();
+  let done = false;
+  const announce = (): void => {
+    if (done || call.state !== 'established') return;
+    done = true;
+    call.off('legs', watch);
+    call.journal.record({ events: [call.event('call.answered', data)] }).catch(() => {});
+  };
+  const watch = (): void => {
+    for (const l of call.legs.values()) {
+      if (watched.has(l)) continue;
+      watched.add(l);
+      if (l.state === 'answered') announce();
+      else l.once('answered', announce);
+    }
+  };
+  call.on('legs', watch);
+  call.once('ended', () => call.off('legs', watch));
+  watch();
 }
 
 /** Operations whose `legId` names a leg of ANOTHER call (not checked against this one). */

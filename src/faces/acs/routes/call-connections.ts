@@ -20,8 +20,7 @@ const MAX_GROUP_TARGETS = 10;
  * openConference, locator 'groupCall:<uuid>', callbacks in ACS format to callbackUri) that
  * invites every target with addParticipant at once — core places a conference's first legs one
  * after another so that all of them land in one media worker and can be mixed.
- * Callbacks: CallConnected when the conference opens (PARTIAL: ACS sends it when the first
- * target answers; Switchboard's conference is up before anyone answers), then per target
+ * Callbacks: CallConnected when the first target answers (as ACS does), then per target
  * AddParticipantSucceeded / AddParticipantFailed {participant, invitationId} and
  * ParticipantsUpdated as they join. When every invitation failed, or the last party left after
  * someone had joined, the group call is hung up (CallDisconnected), as an ACS group call ends
@@ -35,7 +34,7 @@ async function createGroupCall(ctx: AcsRouteContext, request: FastifyRequest, re
   const caller = body.sourceCallerIdNumber ? ctx.participant(body.sourceCallerIdNumber, 'sourceCallerIdNumber') : undefined;
   parseStreamingOptions(body.mediaStreamingOptions); // 400 before dialing, not after
   const principal = ctx.principalOf(request);
-  const { call } = await ctx.calls().openConference(principal, { locator: `groupCall:${randomUUID()}`, callbackUrl: body.callbackUri, callbackFormat: ACS_FORMAT });
+  const { call } = await ctx.calls().openConference(principal, { locator: `groupCall:${randomUUID()}`, callbackUrl: body.callbackUri, callbackFormat: ACS_FORMAT, answeredEvent: 'firstAnswer' });
   adoptStreamingOptions(ctx, request, call, body);
   adoptTranscriptionOptions(ctx, request, call, body);
   const hangup = (): void => { void ctx.calls().execute(call.id, 'hangup', { forEveryone: true }, { principal }).catch(() => {}); };
