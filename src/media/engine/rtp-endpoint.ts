@@ -587,7 +587,6 @@ export class RtpEndpoint {
 
   // ---- tick phase 2: outbound --------------------------------------------------------------
 
-  /** Produce and send this tick's frame (or DTMF packets), record, stream out, and send RTCP when due. */
   /**
    * True when this tick's outbound frame depends on this tick's inbound audio (bridge, echo,
    * conference, recording, streaming). The worker runs those after the inbound phase; every
@@ -598,6 +597,7 @@ export class RtpEndpoint {
     return this.peer !== undefined || this.echo || this.conference !== undefined || this.record !== undefined || this.streamOut !== undefined;
   }
 
+  /** Produce and send this tick's frame (or DTMF packets), record, stream out, and send RTCP when due. */
   pushOutbound(nowMs: number): void {
     if (this.closed) return;
     this.lastTickMs = nowMs;
