@@ -181,6 +181,15 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     if (call) this.fallbackIfWaiting(call, 'incoming-delivery-failed');
   }
 
+  /** Takes an admission for an outbound call of `app` (CallLimiter) or throws CALL_LIMIT_EXCEEDED / RATE_LIMITED. */
+  private admitOutbound(app: ApplicationRecord): void {
+    const admission = this.limiter.admit(app.id, this.liveCountOf(app.id), app.limits);
+    if (admission.ok) return;
+    throw admission.limit === 'concurrent'
+      ? new CallError('CALL_LIMIT_EXCEEDED', `application ${app.id} already has ${app.limits.maxConcurrentCalls} calls up (maxConcurrentCalls)`)
+      : new CallError('RATE_LIMITED', `application ${app.id} may start ${app.limits.callsPerSecond} calls per second (callsPerSecond)`);
+  }
+
   /** Live calls of one application in this process. */
   liveCountOf(applicationId: string): number {
     let n = 0;
@@ -415,12 +424,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     const app = await this.loadApp(o.principal.applicationId);
     this.assertDestination(app.limits.allowedDestinationPrefixes, p.target);
     this.assertOpen();
-    const admission = this.limiter.admit(app.id, this.liveCountOf(app.id), app.limits);
-    if (!admission.ok) {
-      throw admission.limit === 'concurrent'
-        ? new CallError('CALL_LIMIT_EXCEEDED', `application ${app.id} already has ${app.limits.maxConcurrentCalls} calls up (maxConcurrentCalls)`)
-        : new CallError('RATE_LIMITED', `application ${app.id} may start ${app.limits.callsPerSecond} calls per second (callsPerSecond)`);
-    }
+    this.admitOutbound(app);
     const from: Participant = p.callerId ?? { kind: 'application', applicationId: app.id };
     const call = this.newCall(app, 'outbound', from, p.target, p.callbackUrl ?? null, o.callbackFormat);
     const row = call.record();
@@ -460,12 +464,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     return this.conferences.open(appId, o.locator, async () => {
       const app = await this.loadApp(appId);
       this.assertOpen();
-      const admission = this.limiter.admit(app.id, this.liveCountOf(app.id), app.limits);
-      if (!admission.ok) {
-        throw admission.limit === 'concurrent'
-          ? new CallError('CALL_LIMIT_EXCEEDED', `application ${app.id} already has ${app.limits.maxConcurrentCalls} calls up (maxConcurrentCalls)`)
-          : new CallError('RATE_LIMITED', `application ${app.id} may start ${app.limits.callsPerSecond} calls per second (callsPerSecond)`);
-      }
+      this.admitOutbound(app);
       const me: Participant = { kind: 'application', applicationId: app.id };
       const conference = { locator: o.locator };
       const call = this.newCall(app, 'outbound', me, me, o.callbackUrl ?? null, o.callbackFormat, conference);
