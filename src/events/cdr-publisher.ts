@@ -181,8 +181,16 @@ export function cdrOccurredAt(endedAt: number, now: number, endedEventAt?: numbe
  * end and whose other 74 bits come from SHA-256 of the call id, so it is the same on every node.
  */
 export function cdrEventId(callId: string, endedAtMs: number): string {
-  const b = createHash('sha256').update(`cdr.created:${callId}`).digest().subarray(0, 16);
-  b.writeUIntBE(Math.max(0, Math.floor(endedAtMs)), 0, 6);
+  return seededEventId(`cdr.created:${callId}`, endedAtMs);
+}
+
+/**
+ * A UUID v7 whose time is `atMs` and whose other 74 bits come from SHA-256 of `seed`: the same
+ * id on every node and every retry (cdrEventId, derivedEventId).
+ */
+export function seededEventId(seed: string, atMs: number): string {
+  const b = createHash('sha256').update(seed).digest().subarray(0, 16);
+  b.writeUIntBE(Math.max(0, Math.floor(atMs)), 0, 6);
   b[6] = 0x70 | (b[6] & 0x0f);
   b[8] = 0x80 | (b[8] & 0x3f);
   const h = b.toString('hex');

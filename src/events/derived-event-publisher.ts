@@ -11,8 +11,8 @@
 // Lifecycle: start() subscribes (and runs the optional sweep once), stop() unsubscribes and
 // waits for appends under way. A failed append is logged and reported; the sweep at the next
 // start is what retries it (when the deriver's owner gives one).
-import { createHash } from 'node:crypto';
 import { nullLogger, type Logger } from '../lib/index.ts';
+import { seededEventId } from './cdr-publisher.ts';
 import type { DeliveryTarget, OutboxEvent, OutboxRepository, StoredEvent } from '../store/index.ts';
 
 /** One event to append and where it goes. */
@@ -117,10 +117,5 @@ export class DerivedEventPublisher {
  * the key, so every node and every retry computes the same id.
  */
 export function derivedEventId(key: string, atMs: number): string {
-  const b = createHash('sha256').update(`derived:${key}`).digest().subarray(0, 16);
-  b.writeUIntBE(Math.max(0, Math.floor(atMs)), 0, 6);
-  b[6] = 0x70 | (b[6] & 0x0f);
-  b[8] = 0x80 | (b[8] & 0x3f);
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  return seededEventId(`derived:${key}`, atMs);
 }
