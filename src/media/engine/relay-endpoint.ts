@@ -57,7 +57,7 @@ export interface RelayStats {
   framesIn: number;
   framesOut: number;
   underruns: number;
-  /** Frames the far producer dropped because our side did not read (ring full). */
+  /** Frames we (the producer) dropped because the far side did not read in time (our outbound ring full). */
   dropped: number;
   /** Frames shed by us to keep the delay under a tick. */
   shed: number;
@@ -183,14 +183,19 @@ export class RelayEndpoint implements BridgePeer {
     this.closed = true;
     this.rx.close();
     this.tx.close();
-    this.stats.dropped = this.tx.dropped;
-    this.stats.shed = this.rx.shed;
+    this.syncRingStats();
     if (this.peer) {
       if (this.peer.peer === this) this.peer.peer = undefined;
       this.peer = undefined;
     }
     this.conference?.room.leave(this);
     this.inHave = false;
+  }
+
+  /** Copy the rings' shared counters (dropped, shed) into `stats`; for load reports, not per tick. */
+  syncRingStats(): void {
+    this.stats.dropped = this.tx.dropped;
+    this.stats.shed = this.rx.shed;
   }
 
   private conv(dir: 'down' | 'up', from: number, to: number): Conv {

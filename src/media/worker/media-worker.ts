@@ -275,8 +275,11 @@ function load(): WorkerLoad {
 function relayLoad(): Pick<WorkerLoad, 'relays' | 'relayFramesIn' | 'relayUnderruns' | 'relayShed' | 'relayDropped' | 'relayLatencyMeanMs' | 'relayLatencyMaxMs'> {
   const t = { ...relayRetired };
   for (const r of relays.values()) {
+    r.syncRingStats(); // shed/dropped live in the rings until the relay closes
     t.framesIn += r.stats.framesIn;
     t.underruns += r.stats.underruns;
+    t.shed += r.stats.shed;
+    t.dropped += r.stats.dropped;
     t.latencySumMs += r.stats.latencySumMs;
     t.latencyMaxMs = Math.max(t.latencyMaxMs, r.stats.latencyMaxMs);
   }
