@@ -13,14 +13,12 @@
 //    gets the application's limitStatus (486).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { explain, freeUdpPort, runSipp, sippAvailable } from './helpers/sipp.ts';
-import { loadConfig, SwitchboardServer } from '../src/server/index.ts';
+import type { SwitchboardServer } from '../src/server/index.ts';
+import { startNode } from './helpers/switchboard.ts';
 import { createEventsService } from '../src/server/events-service.ts';
 import { SipService } from '../src/server/sip-service.ts';
-import { nullLogger } from '../src/lib/index.ts';
 import { EngineMediaEndpoint } from '../src/adapters/index.ts';
 import { applicationPrincipal, type Principal } from '../src/core/index.ts';
 import { RtpPeer, rms, sine, toneShare, wait } from '../src/media/worker/test-rtp-peer.ts';
@@ -42,8 +40,8 @@ describe('meeting numbers: callers dial in to a conference (SIPp callers, two me
   let target: string;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sb-meeting-'));
-    writeFileSync(join(dir, 'switchboard.yaml'), `
+    ({ dir, server } = await startNode({
+      yaml: `
 applications:
   - name: meet-bot
     apiKeys: ["${KEY}"]
@@ -59,16 +57,9 @@ applications:
         routeTo: { type: meeting, target: a }
       - number: "${SMALL_B}"
         routeTo: { type: meeting, target: b }
-`);
-    const config = loadConfig({
-      SWITCHBOARD_DATA_DIR: join(dir, 'data'), SWITCHBOARD_HTTP_PORT: '0', SWITCHBOARD_SIP_PORT: '0', SWITCHBOARD_SIP_WS_PORT: '0',
-      SWITCHBOARD_BIND: '127.0.0.1', SWITCHBOARD_PUBLIC_HOST: '127.0.0.1', SWITCHBOARD_ADMIN_KEY: 'test-admin-key-0123456789',
-      SWITCHBOARD_LOG_LEVEL: 'silent', SWITCHBOARD_CONFIG: join(dir, 'switchboard.yaml'),
-    }, { cwd: dir });
-    server = await SwitchboardServer.start(config, {
-      logger: nullLogger, print: () => {},
+`,
       services: [(ctx) => new SipService(ctx, { mediaWorkers: 2 }), createEventsService],
-    });
+    }));
     sip = server.service<SipService>('sip')!;
     const app = (await sip.callsWiring!.store.tenancy.applications.list()).find((a) => a.name === 'meet-bot')!;
     principal = applicationPrincipal(app.id);

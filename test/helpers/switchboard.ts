@@ -4,7 +4,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, SwitchboardServer, type Config } from '../../src/server/index.ts';
+import { loadConfig, SwitchboardServer, type Config, type ServiceFactory } from '../../src/server/index.ts';
 import { nullLogger } from '../../src/lib/index.ts';
 
 export interface TestNode {
@@ -19,8 +19,8 @@ export interface TestNode {
   stop(): Promise<void>;
 }
 
-/** YAML extra settings (e.g. `sip:\n  trusted: []`) and env overrides. */
-export async function startNode(opts: { yaml?: string; env?: Record<string, string>; dir?: string } = {}): Promise<TestNode> {
+/** YAML extra settings (e.g. `sip:\n  trusted: []`), env overrides, and services other than the defaults. */
+export async function startNode(opts: { yaml?: string; env?: Record<string, string>; dir?: string; services?: readonly ServiceFactory[] } = {}): Promise<TestNode> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sb-node-'));
   const env: Record<string, string> = {
     SWITCHBOARD_DATA_DIR: join(dir, 'data'), SWITCHBOARD_HTTP_PORT: '0', SWITCHBOARD_SIP_PORT: '0',
@@ -32,7 +32,7 @@ export async function startNode(opts: { yaml?: string; env?: Record<string, stri
     env.SWITCHBOARD_CONFIG = join(dir, 'switchboard.yaml');
   }
   const config = loadConfig(env, { cwd: dir });
-  const server = await SwitchboardServer.start(config, { logger: nullLogger, print: () => {} });
+  const server = await SwitchboardServer.start(config, { logger: nullLogger, print: () => {}, services: opts.services });
   const sip = server.service('sip') as unknown as { ports: { udp: number; tcp: number; ws?: number; tls?: number } };
   return {
     dir, server, config, ports: sip.ports,
