@@ -24,6 +24,7 @@ export const ERROR_CATALOG = {
   APPLICATION_NOT_FOUND: { status: 404, message: 'No such application.' },
   APPLICATION_CONFLICT: { status: 409, message: 'An application with this name already exists.' },
   API_KEY_NOT_FOUND: { status: 404, message: 'No such API key for this application.' },
+  ACS_KEY_NOT_FOUND: { status: 404, message: 'No such active ACS access key for this application.' },
   NUMBER_NOT_FOUND: { status: 404, message: 'No such number.' },
   NUMBER_CONFLICT: { status: 409, message: 'This number or SIP URI is already routed.' },
   TRUNK_NOT_FOUND: { status: 404, message: 'No such trunk.' },
