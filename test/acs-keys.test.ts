@@ -69,7 +69,17 @@ applications:
     assert.equal(await sdkStatus(node, b.json.key), 404);
 
     assert.equal((await api(node, 'DELETE', `/v1/applications/${appId}/acs-keys/${a.json.id}`)).status, 204);
-    assert.equal((await api(node, 'DELETE', `/v1/applications/${appId}/acs-keys/${a.json.id}`)).status, 404, 'already revoked');
+    // An ACS key has its own catalog code: API_KEY_NOT_FOUND names the native API keys, and
+    // pointing an operator at GET …/api-keys would send them to the wrong list.
+    const again = await api(node, 'DELETE', `/v1/applications/${appId}/acs-keys/${a.json.id}`);
+    assert.equal(again.status, 404, 'already revoked');
+    assert.equal(again.json.error.code, 'ACS_KEY_NOT_FOUND');
+    const unknown = await api(node, 'DELETE', `/v1/applications/${appId}/acs-keys/00000000-0000-0000-0000-000000000000`);
+    assert.equal(unknown.status, 404, 'never issued');
+    assert.equal(unknown.json.error.code, 'ACS_KEY_NOT_FOUND');
+    assert.match(unknown.json.error.message, /00000000-0000-0000-0000-000000000000/);
+    // An unknown application stays APPLICATION_NOT_FOUND (checked before the key).
+    assert.equal((await api(node, 'DELETE', `/v1/applications/nope/acs-keys/${b.json.id}`)).json.error.code, 'APPLICATION_NOT_FOUND');
     await waitPastKeyCache();
     assert.equal(await sdkStatus(node, a.json.key), 401);
     assert.equal(await sdkStatus(node, b.json.key), 404);
@@ -122,7 +132,7 @@ applications:
     assert.equal(await sdkStatus(node, k.key), 401);
     const again = await cli(['apps', 'acs-keys', 'revoke', appId, k.id]);
     assert.equal(again.code, 1);
-    assert.match(again.err, /API_KEY_NOT_FOUND/);
+    assert.match(again.err, /ACS_KEY_NOT_FOUND/);
     assert.equal((await cli(['apps', 'acs-keys', 'revoke', appId])).code, 2);
     assert.equal((await cli(['apps', 'acs-keys'])).code, 2);
     // The ordinary resource verbs still work.
