@@ -11,6 +11,7 @@ import { openDatabase, type Store, type TrunkRecord } from '../src/store/index.t
 import { closeInterruptedCalls } from '../src/core/index.ts';
 import { nullLogger } from '../src/lib/index.ts';
 import { postgresSkipReason, startPostgres, type PostgresCluster } from './helpers/postgres.ts';
+import pg from 'pg';
 
 const T0 = Date.UTC(2025, 0, 2, 3, 4, 5);
 const pgSkip = postgresSkipReason();
@@ -22,15 +23,27 @@ function trunk(id: string): TrunkRecord {
   };
 }
 
+/** Resolves once some session of the database waits for a lock (bounded: 5 s). */
+async function waitForLockWait(client: pg.Client): Promise<void> {
+  for (let i = 0; i < 250; i++) {
+    const r = await client.query('SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted');
+    if ((r.rows[0] as { n: number }).n > 0) return;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  throw new Error('no session ever waited for a lock');
+}
+
 for (const backend of ['postgres', 'sqlite'] as const) {
   describe(`trunk registrations and call recovery on ${backend}`, { skip: backend === 'postgres' ? pgSkip : undefined }, () => {
     let cluster: PostgresCluster | undefined;
     let store: Store;
     let dir: string;
+    let dbUrl = '';
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'switchboard-recovery-'));
       if (backend === 'postgres') cluster = await startPostgres();
       const url = cluster ? await cluster.createDatabase() : undefined;
+      dbUrl = url ?? '';
       store = await openDatabase({ url, dataDir: dir });
       await store.migrate();
     });
@@ -53,6 +66,41 @@ for (const backend of ['postgres', 'sqlite'] as const) {
       assert.deepEqual((await repo.list()).map((r) => r.trunkId), ['trk1']);
       await store.tenancy.trunks.delete('trk1');
       assert.equal(await repo.get('trk1'), undefined);
+    });
+
+    it('a registration status racing its trunk\'s delete is dropped, not a foreign-key error', async () => {
+      const repo = store.tenancy.trunkRegistrations;
+      const status = (trunkId: string) => ({ trunkId, state: 'registered' as const, lastStatus: null, lastError: null, registeredAt: T0, expiresAt: T0 + 60_000, updatedAt: T0 });
+      // The delete lands between put()'s look-up of the trunk and its write, in both orders of
+      // the two promises (the store is shared; each statement is its own await).
+      for (const order of ['put-first', 'delete-first'] as const) {
+        const id = `race-${order}`;
+        await store.tenancy.trunks.insert(trunk(id));
+        const put = () => repo.put(status(id));
+        const del = () => store.tenancy.trunks.delete(id);
+        await Promise.all(order === 'put-first' ? [put(), del()] : [del(), put()]);
+        assert.equal(await repo.get(id), undefined, order);
+        assert.equal(await store.tenancy.trunks.get(id), undefined, order);
+      }
+      if (backend === 'postgres') {
+        // A delete committed while put()'s INSERT waits on the trunk row's lock (another
+        // connection holds the delete open): the foreign key check then finds no trunk.
+        await store.tenancy.trunks.insert(trunk('race-locked'));
+        const client = new pg.Client({ connectionString: dbUrl });
+        await client.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query("DELETE FROM trunks WHERE id = 'race-locked'");
+          const put = repo.put(status('race-locked'));
+          const outcome = put.then(() => 'ok', (err: unknown) => err);
+          await waitForLockWait(client);
+          await client.query('COMMIT');
+          assert.equal(await outcome, 'ok');
+        } finally {
+          await client.end();
+        }
+        assert.equal(await repo.get('race-locked'), undefined);
+      }
     });
 
     it('closeInterruptedCalls ends open calls as node-restart with CDRs and call.ended to the last targets, once', async () => {

@@ -36,20 +36,27 @@ export interface TrunkRegistrationRecord {
 export class TrunkRegistrationRepository {
   constructor(private readonly db: Kysely<Schema>) {}
 
-  /** Insert or replace the trunk's row. A trunk deleted meanwhile makes this a no-op. */
+  /**
+   * Insert or replace the trunk's row. A trunk deleted meanwhile makes this a no-op: the
+   * registration loop of a just-deleted trunk may still report once. Checking first is not
+   * enough (the delete can commit between the check and the write, or while the write waits
+   * for the trunk row's lock), so the foreign key's refusal is the answer, on both engines.
+   */
   async put(r: TrunkRegistrationRecord): Promise<void> {
     const row = {
       trunk_id: r.trunkId, state: r.state, last_status: r.lastStatus, last_error: r.lastError,
       registered_at: r.registeredAt, expires_at: r.expiresAt, updated_at: r.updatedAt,
     };
-    const exists = await this.db.selectFrom('trunks').select('id').where('id', '=', r.trunkId).executeTakeFirst();
-    if (!exists) return;
-    await this.db.insertInto('trunk_registrations').values(row)
-      .onConflict((oc) => oc.column('trunk_id').doUpdateSet({
-        state: row.state, last_status: row.last_status, last_error: row.last_error,
-        registered_at: row.registered_at, expires_at: row.expires_at, updated_at: row.updated_at,
-      }))
-      .execute();
+    try {
+      await this.db.insertInto('trunk_registrations').values(row)
+        .onConflict((oc) => oc.column('trunk_id').doUpdateSet({
+          state: row.state, last_status: row.last_status, last_error: row.last_error,
+          registered_at: row.registered_at, expires_at: row.expires_at, updated_at: row.updated_at,
+        }))
+        .execute();
+    } catch (err) {
+      if (!isForeignKeyViolation(err)) throw err;
+    }
   }
 
   async get(trunkId: string): Promise<TrunkRegistrationRecord | undefined> {
@@ -77,4 +84,10 @@ function fromRow(r: Selectable<TrunkRegistrationsTable>): TrunkRegistrationRecor
     expiresAt: r.expires_at === null ? null : Number(r.expires_at),
     updatedAt: Number(r.updated_at),
   };
+}
+
+/** better-sqlite3: SQLITE_CONSTRAINT_FOREIGNKEY; pg: SQLSTATE 23503 foreign_key_violation. */
+function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
 }
