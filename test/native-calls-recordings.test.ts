@@ -141,6 +141,21 @@ describe('native API: recordings, CDRs, events (inject)', () => {
     await until(async () => (await get(`/v1/recordings/${rec.id}`)).json().state === 'recording', 'recording resumed');
     const pauseDone = await h.app.inject({ method: 'POST', url: `/v1/calls/${callId}/recordings/${recordingId}/pause`, headers: bearer(h.a.key) });
     assert.equal(pauseDone.statusCode, 409, 'finished recording: nothing to pause');
+    // stop, pause and resume share one lookup: another application's key sees no call, an
+    // unknown {rid} is not a recording of this call, a finished one is a state error.
+    for (const verb of ['stop', 'pause', 'resume']) {
+      const post = (rid: string, key: string) => h.app.inject({ method: 'POST', url: `/v1/calls/${callId}/recordings/${rid}/${verb}`, headers: bearer(key) });
+      const otherApp = await post(rec.id, h.b.key);
+      assert.equal(otherApp.statusCode, 404, `${verb}: ${otherApp.body}`);
+      assert.equal(otherApp.json().error.code, 'CALL_NOT_FOUND', verb);
+      const unknown = await post('00000000-0000-0000-0000-000000000000', h.a.key);
+      assert.equal(unknown.statusCode, 404, `${verb}: ${unknown.body}`);
+      assert.equal(unknown.json().error.code, 'RECORDING_NOT_FOUND', verb);
+      const finished = await post(recordingId, h.a.key);
+      assert.equal(finished.statusCode, 409, verb);
+      assert.equal(finished.json().error.code, 'CALL_INVALID_STATE', verb);
+    }
+    assert.equal((await get(`/v1/recordings/${rec.id}`)).json().state, 'recording', 'the refused requests changed nothing');
     const stop = await h.app.inject({ method: 'POST', url: `/v1/calls/${callId}/recordings/${rec.id}/stop`, headers: bearer(h.a.key) });
     assert.equal(stop.statusCode, 202, stop.body);
     assert.equal(stop.json().name, 'stopRecording');

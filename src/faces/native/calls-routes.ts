@@ -174,29 +174,36 @@ export function registerCallRoutes(app: FastifyInstance, ctx: NativeApiContext):
     return run(req as unknown as FastifyRequest<IdReq & { Body?: ActionBody }>, reply, 'removeParticipant');
   }));
 
-  app.post<{ Params: { id: string; rid: string }; Body?: ActionBody }>('/v1/calls/:id/recordings/:rid/stop', ctx.idempotent({
-    ...action,
-    schema: { tags, summary: 'Stop the call recording {rid} (operation stopRecording); 202 with the operation', params: recordingStopParams, body: stopRecordingBody, response: { 202: operationSchema, ...errorResponses } },
-  }), mapErrors(async (req, reply) => {
-    const who = principalOf(req);
-    await ctx.calls().get(who, req.params.id); // 404 for a call the key may not see, before anything about recordings
+  type RecordingReq = { Params: { id: string; rid: string }; Body?: ActionBody };
+  /**
+   * The checks every …/recordings/:rid/{stop,pause,resume} route makes before its operation, in
+   * this order: the call is one the key may see (else 404 CALL_NOT_FOUND, before anything about
+   * recordings leaks), {rid} is a recording of THAT call (else 404 RECORDING_NOT_FOUND), and it
+   * is still running — recording or paused (else 409 CALL_INVALID_STATE).
+   */
+  const liveRecording = async (req: FastifyRequest<RecordingReq>) => {
+    await ctx.calls().get(principalOf(req), req.params.id);
     const rec = await ctx.recordings().get(req.params.rid);
     if (!rec || rec.callId !== req.params.id) throw httpError('RECORDING_NOT_FOUND', `no recording ${req.params.rid} on call ${req.params.id}`);
     if (rec.state !== 'recording' && rec.state !== 'paused') throw httpError('CALL_INVALID_STATE', `recording ${rec.id} is ${rec.state}`);
+    return rec;
+  };
+
+  app.post<RecordingReq>('/v1/calls/:id/recordings/:rid/stop', ctx.idempotent({
+    ...action,
+    schema: { tags, summary: 'Stop the call recording {rid} (operation stopRecording); 202 with the operation', params: recordingStopParams, body: stopRecordingBody, response: { 202: operationSchema, ...errorResponses } },
+  }), mapErrors(async (req, reply) => {
+    await liveRecording(req);
     return run(req, reply, 'stopRecording');
   }));
 
   // Pause / resume the running recording {rid}: nothing is written while paused (recording.stateChanged paused / active).
   for (const [verb, operation] of [['pause', 'pauseRecording'], ['resume', 'resumeRecording']] as const) {
-    app.post<{ Params: { id: string; rid: string }; Body?: ActionBody }>(`/v1/calls/:id/recordings/:rid/${verb}`, ctx.idempotent({
+    app.post<RecordingReq>(`/v1/calls/:id/recordings/:rid/${verb}`, ctx.idempotent({
       ...action,
       schema: { tags, summary: `${verb === 'pause' ? 'Pause' : 'Resume'} the call recording {rid} (operation ${operation}); 202 with the operation`, params: recordingStopParams, body: stopRecordingBody, response: { 202: operationSchema, ...errorResponses } },
     }), mapErrors(async (req, reply) => {
-      const who = principalOf(req);
-      await ctx.calls().get(who, req.params.id); // 404 for a call the key may not see, before anything about recordings
-      const rec = await ctx.recordings().get(req.params.rid);
-      if (!rec || rec.callId !== req.params.id) throw httpError('RECORDING_NOT_FOUND', `no recording ${req.params.rid} on call ${req.params.id}`);
-      if (rec.state !== 'recording' && rec.state !== 'paused') throw httpError('CALL_INVALID_STATE', `recording ${rec.id} is ${rec.state}`);
+      const rec = await liveRecording(req);
       req.body = { ...(req.body ?? {}), recordingId: rec.id };
       return run(req, reply, operation);
     }));
