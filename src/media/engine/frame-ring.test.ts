@@ -147,3 +147,24 @@ test('two relays carry 1 kHz at 16 kHz one way and 600 Hz at 8 kHz the other ove
   assert.equal(a.peer, undefined, 'A is unbridged too');
   assert.ok(ra.stats.latencyMaxMs < 20, `in-thread latency ${ra.stats.latencyMaxMs} ms`);
 });
+
+test('relay underruns are counted once, by the ring: stats mirror it at syncRingStats and at close', () => {
+  const ab = FrameRing.create(8000);
+  const ba = FrameRing.create(8000);
+  const ra = new RelayEndpoint(2, ba, ab);
+  const a = fakePeer(8000);
+  ra.attachPeer(a);
+  for (let t = 0; t < 3; t++) assert.equal(ra.pullInbound(), true); // nothing written by the far side
+  assert.equal(ra.inHave, false);
+  assert.equal(ba.underruns, 3, 'the ring counts each empty read');
+  assert.equal(ra.stats.underruns, 0, 'the relay keeps no second count per tick');
+  ra.syncRingStats();
+  assert.equal(ra.stats.underruns, 3);
+  ba.write(frameOf(9), true, 1);
+  assert.equal(ra.pullInbound(), true);
+  assert.equal(ra.inHave, true);
+  assert.equal(ra.pullInbound(), true);
+  ra.close();
+  assert.equal(ra.stats.underruns, 4, 'close syncs the final count');
+  assert.equal(ra.stats.framesIn, 1);
+});

@@ -53,9 +53,15 @@ interface Conv {
   buf: Int16Array;
 }
 
+/**
+ * A relay's counters. framesIn/framesOut/latency are counted here; underruns, dropped and shed
+ * are counted ONCE, by the rings (atomics the far worker and the main thread can also read), and
+ * copied in by syncRingStats() — at load reports and at close, never per tick.
+ */
 export interface RelayStats {
   framesIn: number;
   framesOut: number;
+  /** Reads that found our inbound ring empty (silence played); the rx ring's count. */
   underruns: number;
   /** Frames we (the producer) dropped because the far side did not read in time (our outbound ring full). */
   dropped: number;
@@ -136,7 +142,7 @@ export class RelayEndpoint implements BridgePeer {
     const link = this.rx.rate;
     const res = this.rx.read(link === local ? this.inFrame : this.linkFrame);
     if (res === 'empty') {
-      this.stats.underruns++;
+      // Counted by the ring (FrameRing.underruns), mirrored into stats by syncRingStats().
       this.inHave = false;
       return true;
     }
@@ -192,8 +198,9 @@ export class RelayEndpoint implements BridgePeer {
     this.inHave = false;
   }
 
-  /** Copy the rings' shared counters (dropped, shed) into `stats`; for load reports, not per tick. */
+  /** Copy the rings' shared counters (underruns, dropped, shed) into `stats`; for load reports, not per tick. */
   syncRingStats(): void {
+    this.stats.underruns = this.rx.underruns;
     this.stats.dropped = this.tx.dropped;
     this.stats.shed = this.rx.shed;
   }
