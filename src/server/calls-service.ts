@@ -88,7 +88,7 @@ export class CallsWiring {
     };
     const numbers: NumberDirectory = {
       getByPattern: (p) => store.tenancy.numbers.getByPattern(p),
-      list: () => store.tenancy.numbers.list(),
+      longestPrefixFor: (n) => store.tenancy.numbers.longestPrefixFor(n),
     };
     this.factory = new SipChannelFactory({
       ua: deps.ua, media: deps.media, trunks, publicHost: config.publicHost, clock, logger: this.logger, scratchDir,
