@@ -20,7 +20,8 @@ export interface NumberEntry {
 /** Where number routes are read from (the store's number repository satisfies it). */
 export interface NumberDirectory {
   getByPattern(pattern: string): Promise<NumberEntry | undefined>;
-  list(): Promise<NumberEntry[]>;
+  /** The 'e164-prefix' entry with the longest prefix `number` starts with (one indexed query, not a scan). */
+  longestPrefixFor(number: string): Promise<NumberEntry | undefined>;
 }
 
 export interface InboundRoute {
@@ -92,9 +93,8 @@ export class InboundRouter {
     if (number) {
       const exact = await this.o.numbers.getByPattern(number);
       if (exact) return { entry: exact, to: { kind: 'phone', number } };
-      const blocks = (await this.o.numbers.list()).filter((e) => e.kind === 'e164-prefix' && number.startsWith(e.pattern.slice(0, -1)));
-      blocks.sort((a, b) => b.pattern.length - a.pattern.length);
-      if (blocks[0]) return { entry: blocks[0], to: { kind: 'phone', number } };
+      const block = await this.o.numbers.longestPrefixFor(number);
+      if (block) return { entry: block, to: { kind: 'phone', number } };
     }
     if (!user) return undefined;
     const host = uri.host.toLowerCase();

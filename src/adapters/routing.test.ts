@@ -23,7 +23,12 @@ function entry(pattern: string, kind: NumberEntry['kind'], app: string): NumberE
 }
 
 function directory(entries: NumberEntry[]) {
-  return { getByPattern: async (p: string) => entries.find((e) => e.pattern === p), list: async () => entries };
+  return {
+    getByPattern: async (p: string) => entries.find((e) => e.pattern === p),
+    // The rule the store implements with an indexed query (test/store-number-routing.test.ts).
+    longestPrefixFor: async (n: string) => entries.filter((e) => e.kind === 'e164-prefix' && n.startsWith(e.pattern.slice(0, -1)))
+      .sort((a, b) => b.pattern.length - a.pattern.length)[0],
+  };
 }
 
 function invite(ruri: string, to = ruri, from = 'sip:+4915112345678@10.0.0.1'): SipRequest {

@@ -42,6 +42,23 @@ export class NumberRepository {
     return r && fromRow(r);
   }
 
+  /**
+   * The DID block (kind 'e164-prefix', "+4930123*") whose prefix is the longest one `number`
+   * starts with, if any — what inbound routing wants after no exact match. One look-up on the
+   * unique pattern index, never a scan: the only patterns that can match are the number's own
+   * prefixes followed by "*" (at most 17 for an E.164 number), so they are the IN list.
+   * Same rule as filtering every block by number.startsWith(prefix) and taking the longest.
+   */
+  async longestPrefixFor(number: string): Promise<NumberRecord | undefined> {
+    const candidates: string[] = [];
+    for (let i = number.length; i >= 0; i--) candidates.push(`${number.slice(0, i)}*`);
+    const rows = await this.db.selectFrom('numbers').selectAll()
+      .where('kind', '=', 'e164-prefix').where('pattern', 'in', candidates).execute();
+    // Patterns are unique, so matching blocks differ in length: the longest is the one.
+    rows.sort((a, b) => b.pattern.length - a.pattern.length);
+    return rows[0] && fromRow(rows[0]);
+  }
+
   /** Sorted by pattern. */
   async list(filter: OwnerFilter = {}): Promise<NumberRecord[]> {
     let q = this.db.selectFrom('numbers').selectAll();
