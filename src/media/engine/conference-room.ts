@@ -1,18 +1,30 @@
 /**
- * One conference inside a worker: a Mixer (src/media/mix, mix-minus) at the conference's rate,
- * the endpoints of this worker that joined it, and the prompts played INTO it. The worker's
- * ticker drives it between the two endpoint phases:
+ * One conference inside a worker: a Mixer (src/media/mix, mix-minus), the endpoints of this
+ * worker that joined it, and the prompts played INTO it. The worker's ticker drives it between
+ * the two endpoint phases:
  * phase 1 (every endpoint pulls its inbound frame) → `pushInputs()` (each member's frame, and
  * each running prompt's frame, into the mixer) → phase 2 (each member's outbound frame is
  * `mixFor(member)`) → `endTick()` (finished prompts leave, their operations complete).
  *
- * Mixed rates: a member whose media rate differs from the conference rate (a G.711 phone at
- * 8 kHz in a 16 kHz mix, an Opus leg at 48 kHz) gets two polyphase Resamplers (src/media/dsp):
- * its inbound frame is resampled up/down to the mix rate before pushFrame, and its mix-minus is
- * resampled back to its own rate. Mix-minus stays exact: a member's own contribution is
- * subtracted at the mix rate, before the way back, so nobody hears themselves (not even a
- * filtered echo). The buffers are made at join (or when a member's rate changes): nothing is
- * allocated per tick. A member at the conference rate costs nothing extra.
+ * Mix rate (adaptive): `rate`, the conference's rate, is the HIGHEST rate the room mixes at (the
+ * cap; prompts are rendered at it and relays of other workers work at it). The mix itself runs at
+ * `mixRate` = the highest media rate among the members, capped at `rate` (`rate` while the room
+ * is empty). So a 16 kHz conference whose members are all G.711 mixes at 8 kHz exactly like an
+ * 8 kHz conference (same path, no resampler, same cost), and goes wideband only while a member
+ * at 16 kHz (L16/16000, Opus) is in it. Why: resampling an 8 kHz member up and back costs ~35×
+ * the mix itself (docs/benchmarks.md, mixer rows), so a wideband mix is only paid for when
+ * somebody can hear it. The rate is re-chosen at join/leave and when a member's media rate
+ * changes (a re-INVITE to another codec, seen at the next tick): a new Mixer and new resamplers
+ * are built then (a rare allocation; members keep their options; the resamplers restart, a few
+ * ms of filter delay, no click of stale history).
+ *
+ * Mixed rates: a member whose media rate differs from the mix rate (a G.711 phone at 8 kHz in a
+ * 16 kHz mix, an Opus leg at 48 kHz) gets two polyphase Resamplers (src/media/dsp): its inbound
+ * frame is resampled to the mix rate before pushFrame, and its mix-minus back to its own rate.
+ * Mix-minus stays exact: a member's own contribution is subtracted at the mix rate, before the
+ * way back, so nobody hears themselves (not even a filtered echo). A prompt (at `rate`) in a mix
+ * running lower is resampled down the same way. The buffers are made when the rate is chosen:
+ * nothing is allocated per tick. A member at the mix rate costs nothing extra.
  *
  * Prompts into the mix (`play`): each one is a mixer participant that only talks (it never
  * hears, so it costs no mixFor); every member hears it, listen-only and muted ones included.
@@ -20,7 +32,9 @@
  * caller completes through `onDone` (finished | cancelled).
  *
  * Every member lives in the conference's worker: an endpoint of another worker is represented
- * here by a RelayEndpoint (relay-endpoint.ts) that joins under the far endpoint's id.
+ * here by a RelayEndpoint (relay-endpoint.ts) that joins under the far endpoint's id — at the
+ * conference rate `rate`, so with a 16 kHz cap a relayed G.711 member counts as a 16 kHz member
+ * (partial: the link does not carry the far member's own rate yet; docs/media.md).
  *
  * ```
  *  open ──close()──▶ closed   (every member leaves; its outbound falls back to silence/bridge/echo;
@@ -45,8 +59,6 @@ export interface ConferenceMember {
 
 /** Per-member rate conversion (only for members whose rate differs from the mix's); all buffers pooled. */
 interface RateBridge {
-  /** The member rate it was built for (rebuilt if the member's rate changes, e.g. a re-INVITE to another codec). */
-  rate: number;
   /** Member rate → mix rate, and its output (maxOutput of one member frame). */
   up: Resampler;
   upBuf: Int16Array;
@@ -58,26 +70,48 @@ interface RateBridge {
 
 interface Member {
   ep: ConferenceMember;
-  bridge: RateBridge | undefined;
+  /** The member's media rate the current mix rate and bridge were chosen for. */
+  rate: number;
+  /** undefined: at the mix rate; null: a rate the resampler cannot convert (after a codec change): silent both ways. */
+  bridge: RateBridge | undefined | null;
+}
+
+/** A prompt rendered at the conference rate, resampled down while the mix runs lower. */
+interface PromptDown {
+  rs: Resampler;
+  buf: Int16Array;
 }
 
 interface Prompt {
   key: string;
   source: AudioSource;
+  /** One frame at the conference rate `rate`. */
   frame: Int16Array;
+  down: PromptDown | undefined;
   /** The source ran out this tick: it leaves the mix at endTick. */
   ended: boolean;
   onDone: (r: OperationResult) => void;
 }
 
 export class ConferenceRoom {
-  readonly mixer: Mixer;
+  private mix: Mixer;
   private readonly members = new Map<string, Member>();
   private readonly prompts = new Map<number, Prompt>();
   closed = false;
 
+  /** `rate`: the conference rate — the highest rate it mixes at, and the rate of its prompts. */
   constructor(readonly id: number, readonly rate: number) {
-    this.mixer = new Mixer(rate);
+    this.mix = new Mixer(rate);
+  }
+
+  /** The mixer at the current mix rate (replaced when the mix rate changes). */
+  get mixer(): Mixer {
+    return this.mix;
+  }
+
+  /** The rate the mix runs at now: the highest member media rate, capped at `rate`. */
+  get mixRate(): number {
+    return this.mix.rate;
   }
 
   /** Number of member endpoints (prompts not counted). */
@@ -91,21 +125,26 @@ export class ConferenceRoom {
   }
 
   /**
-   * Add `ep` as participant `key` (its endpoint id); it leaves any other conference first. A
-   * rate the resampler cannot convert (not a small integer ratio of the mix rate) is refused with
-   * code RATE_MISMATCH.
+   * Add `ep` as participant `key` (its endpoint id); it leaves any other conference first. The
+   * mix rate is re-chosen (it rises if `ep` is the widest member, up to `rate`). A rate the
+   * resampler cannot convert (not a small integer ratio of the mix rate) is refused with code
+   * RATE_MISMATCH, and the room stays as it was.
    */
   join(ep: ConferenceMember, key: string, opts: ConferenceJoinOptions): void {
     if (this.closed) throw new Error('conference is closed');
-    const bridge = ep.mediaRate === this.rate ? undefined : this.bridgeFor(ep.mediaRate);
-    if (ep.conference && (ep.conference.room !== this || ep.conference.key !== key)) ep.conference.room.leave(ep);
     const m = this.members.get(key);
     if (m) {
-      this.mixer.set(key, toMixer(opts));
+      this.mix.set(key, toMixer(opts));
       return;
     }
-    this.mixer.add(key, toMixer(opts));
-    this.members.set(key, { ep, bridge });
+    const target = this.targetRate(ep.mediaRate);
+    // Everything that can throw happens before anything changes.
+    const plan = target === this.mix.rate ? undefined : this.plan(target);
+    const bridge = ep.mediaRate === target ? undefined : bridgeFor(ep.mediaRate, target);
+    if (ep.conference && (ep.conference.room !== this || ep.conference.key !== key)) ep.conference.room.leave(ep);
+    if (plan) this.apply(plan);
+    this.mix.add(key, toMixer(opts));
+    this.members.set(key, { ep, rate: ep.mediaRate, bridge });
     ep.conference = { room: this, key };
   }
 
@@ -113,15 +152,17 @@ export class ConferenceRoom {
   set(ep: ConferenceMember, opts: ConferenceJoinOptions): void {
     const key = ep.conference?.room === this ? ep.conference.key : undefined;
     if (key === undefined) throw new Error('endpoint is not in this conference');
-    this.mixer.set(key, toMixer(opts));
+    this.mix.set(key, toMixer(opts));
   }
 
+  /** Remove `ep`; the mix rate falls back if it was the widest member (e.g. to 8 kHz when only G.711 legs remain). */
   leave(ep: ConferenceMember): void {
     if (ep.conference?.room !== this) return;
     const key = ep.conference.key;
     ep.conference = undefined;
     this.members.delete(key);
-    this.mixer.remove(key);
+    this.mix.remove(key);
+    if (!this.closed) this.retune();
   }
 
   /**
@@ -140,8 +181,8 @@ export class ConferenceRoom {
     if (this.prompts.has(op)) throw new Error(`operation ${op} is already playing`);
     const key = `play:${op}`;
     // A prompt is heard by every member and hears nothing itself.
-    this.mixer.add(key);
-    this.prompts.set(op, { key, source, frame: new Int16Array(this.mixer.frameSize), ended: false, onDone });
+    this.mix.add(key);
+    this.prompts.set(op, { key, source, frame: new Int16Array(this.rate / 50), down: this.promptDown(this.mix.rate), ended: false, onDone });
   }
 
   /** Stop prompt `op`; false when it is not playing (finished, cancelled, unknown). */
@@ -154,36 +195,56 @@ export class ConferenceRoom {
 
   /** Tick, between the endpoints' inbound and outbound phases. */
   pushInputs(): void {
+    // A member's media rate changed (re-INVITE): re-choose the mix rate before anything is pushed.
+    for (const m of this.members.values()) {
+      if (m.rate !== m.ep.mediaRate) {
+        this.retune();
+        break;
+      }
+    }
+    const mix = this.mix;
     for (const [key, m] of this.members) {
       const ep = m.ep;
       if (!ep.inHave || ep.muted) continue;
-      if (ep.mediaRate === this.rate) {
-        this.mixer.pushFrame(key, ep.inFrame);
+      const b = m.bridge;
+      if (b === undefined) {
+        mix.pushFrame(key, ep.inFrame);
         continue;
       }
-      const b = this.bridgeOf(m);
+      if (b === null) continue;
       const n = b.up.process(ep.inFrame, b.upBuf);
       if (n < b.upBuf.length) b.upBuf.fill(0, n);
       // pushFrame copies frameSize samples; the spare slot of upBuf (maxOutput) is ignored.
-      this.mixer.pushFrame(key, b.upBuf);
+      mix.pushFrame(key, b.upBuf);
     }
     for (const p of this.prompts.values()) {
       if (p.ended) continue;
       if (!p.source.read(p.frame)) p.ended = true;
       // The last read holds the source's zero-padded tail: it is still heard.
-      this.mixer.pushFrame(p.key, p.frame);
+      if (!p.down) {
+        mix.pushFrame(p.key, p.frame);
+        continue;
+      }
+      const n = p.down.rs.process(p.frame, p.down.buf);
+      if (n < p.down.buf.length) p.down.buf.fill(0, n);
+      mix.pushFrame(p.key, p.down.buf);
     }
   }
 
   /** What member `key` hears this tick, at its own media rate (`out` is one frame of it). */
   mixFor(key: string, out: Int16Array): void {
     const m = this.members.get(key);
-    if (!m || m.ep.mediaRate === this.rate) {
-      this.mixer.mixFor(key, out);
+    if (!m || m.bridge === undefined) {
+      this.mix.mixFor(key, out);
       return;
     }
-    const b = this.bridgeOf(m);
-    this.mixer.mixFor(key, b.mixBuf);
+    const b = m.bridge;
+    if (b === null || m.rate !== m.ep.mediaRate) {
+      // Unconvertible, or its rate changed since pushInputs (re-chosen next tick): silence, not garbage.
+      out.fill(0);
+      return;
+    }
+    this.mix.mixFor(key, b.mixBuf);
     const n = b.down.process(b.mixBuf, b.downBuf);
     const len = out.length;
     for (let i = 0; i < len; i++) out[i] = i < n ? b.downBuf[i] : 0;
@@ -191,7 +252,7 @@ export class ConferenceRoom {
 
   /** Tick, after the outbound phase. */
   endTick(): void {
-    this.mixer.tick();
+    this.mix.tick();
     for (const [op, p] of this.prompts) if (p.ended) this.endPrompt(op, p, { reason: 'finished' });
   }
 
@@ -204,35 +265,96 @@ export class ConferenceRoom {
 
   private endPrompt(op: number, p: Prompt, r: OperationResult): void {
     this.prompts.delete(op);
-    this.mixer.remove(p.key);
+    this.mix.remove(p.key);
     p.source.close();
     p.onDone(r);
   }
 
-  /** The member's bridge, rebuilt when its rate changed since it joined (a rare allocation). */
-  private bridgeOf(m: Member): RateBridge {
-    if (!m.bridge || m.bridge.rate !== m.ep.mediaRate) m.bridge = this.bridgeFor(m.ep.mediaRate);
-    return m.bridge;
+  /**
+   * The mix rate for the current members (plus one of rate `extra` about to join): the highest
+   * media rate, capped at `rate`; `rate` for an empty room or a top rate that is no whole number
+   * of samples per 20 ms (the resampler then decides whether that member can join at all).
+   */
+  private targetRate(extra = 0): number {
+    let top = extra;
+    for (const m of this.members.values()) if (m.ep.mediaRate > top) top = m.ep.mediaRate;
+    if (top <= 0 || top >= this.rate || top % 50 !== 0) return this.rate;
+    return top;
   }
 
-  private bridgeFor(rate: number): RateBridge {
-    let up: Resampler;
-    let down: Resampler;
-    try {
-      up = new Resampler(rate, this.rate);
-      down = new Resampler(this.rate, rate);
-    } catch (err) {
-      throw Object.assign(new Error(`endpoint media rate ${rate} Hz cannot be resampled to the conference rate ${this.rate} Hz: ${(err as Error).message}`), { code: 'RATE_MISMATCH' });
-    }
-    const memberFrame = rate / 50;
-    const mixFrame = this.mixer.frameSize;
-    return {
-      rate, up, down,
-      upBuf: new Int16Array(Math.max(mixFrame, up.maxOutput(memberFrame))),
-      mixBuf: new Int16Array(mixFrame),
-      downBuf: new Int16Array(Math.max(memberFrame, down.maxOutput(mixFrame))),
-    };
+  /** Everything a mix rate needs, built before it replaces the current one (throws RATE_MISMATCH). */
+  private plan(target: number): { mixer: Mixer; bridges: Map<string, RateBridge | undefined>; downs: Map<number, PromptDown | undefined> } {
+    const bridges = new Map<string, RateBridge | undefined>();
+    for (const [key, m] of this.members) bridges.set(key, m.ep.mediaRate === target ? undefined : bridgeFor(m.ep.mediaRate, target));
+    const downs = new Map<number, PromptDown | undefined>();
+    for (const op of this.prompts.keys()) downs.set(op, this.promptDown(target));
+    const mixer = new Mixer(target);
+    // Members keep their options (mute, gain, listen-only, whisper target) at the new rate.
+    for (const key of this.members.keys()) mixer.add(key, this.mix.get(key));
+    for (const p of this.prompts.values()) mixer.add(p.key);
+    return { mixer, bridges, downs };
   }
+
+  private apply(plan: ReturnType<ConferenceRoom['plan']>): void {
+    this.mix = plan.mixer;
+    for (const [key, m] of this.members) {
+      m.bridge = plan.bridges.get(key);
+      m.rate = m.ep.mediaRate;
+    }
+    for (const [op, p] of this.prompts) p.down = plan.downs.get(op);
+  }
+
+  /**
+   * Re-choose the mix rate after a leave or a member's codec change. A member whose new rate
+   * cannot be converted to it stays in the room but silent both ways (it was admitted at its old
+   * rate; refusing now would drop it from the call's conference behind the application's back).
+   */
+  private retune(): void {
+    const target = this.targetRate();
+    try {
+      if (target !== this.mix.rate) {
+        this.apply(this.plan(target));
+        return;
+      }
+    } catch {
+      // Fall through: keep the current rate, rebuild only the members that changed.
+    }
+    for (const m of this.members.values()) {
+      if (m.rate === m.ep.mediaRate) continue;
+      m.rate = m.ep.mediaRate;
+      try {
+        m.bridge = m.rate === this.mix.rate ? undefined : bridgeFor(m.rate, this.mix.rate);
+      } catch {
+        m.bridge = null;
+      }
+    }
+  }
+
+  private promptDown(mixRate: number): PromptDown | undefined {
+    if (mixRate === this.rate) return undefined;
+    const rs = new Resampler(this.rate, mixRate);
+    return { rs, buf: new Int16Array(Math.max(mixRate / 50, rs.maxOutput(this.rate / 50))) };
+  }
+}
+
+/** Resamplers and buffers for a member at `rate` in a mix at `mixRate` (throws RATE_MISMATCH). */
+function bridgeFor(rate: number, mixRate: number): RateBridge {
+  let up: Resampler;
+  let down: Resampler;
+  try {
+    up = new Resampler(rate, mixRate);
+    down = new Resampler(mixRate, rate);
+  } catch (err) {
+    throw Object.assign(new Error(`endpoint media rate ${rate} Hz cannot be resampled to the conference rate ${mixRate} Hz: ${(err as Error).message}`), { code: 'RATE_MISMATCH' });
+  }
+  const memberFrame = rate / 50;
+  const mixFrame = mixRate / 50;
+  return {
+    up, down,
+    upBuf: new Int16Array(Math.max(mixFrame, up.maxOutput(memberFrame))),
+    mixBuf: new Int16Array(mixFrame),
+    downBuf: new Int16Array(Math.max(memberFrame, down.maxOutput(mixFrame))),
+  };
 }
 
 function toMixer(o: ConferenceJoinOptions): { muted?: boolean; gain?: number; listenOnly?: boolean; hearsOnly?: string } {
