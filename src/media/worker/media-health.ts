@@ -4,6 +4,7 @@
  * its 20 ms pace under load.
  */
 import { mergeTickHistograms, type TickHistogramSnapshot } from '../engine/index.ts';
+import type { PacerStats } from '../engine/index.ts';
 import type { WorkerLoad } from './protocol.ts';
 
 /** A tick that starts more than this after its scheduled time counts as late (the send-jitter budget). */
@@ -26,6 +27,10 @@ export interface MediaHealth {
   gcTotalMs: number;
   gcMaxMs: number;
   heapUsedBytes: number;
+  /** The native RTP pacer's counters (one per process), when it is loaded. */
+  pacer?: PacerStats;
+  /** Exceptions contained in the workers' ticks. */
+  tickErrors: number;
 }
 
 /** Observations above `ms` in a snapshot (bucket bounds include 2 ms, so this is exact there). */
@@ -53,5 +58,7 @@ export function summarizeLoads(loads: readonly WorkerLoad[], boundsMs: readonly 
     gcTotalMs: loads.reduce((n, l) => n + l.gcTotalMs, 0),
     gcMaxMs: loads.reduce((n, l) => Math.max(n, l.gcMaxMs), 0),
     heapUsedBytes: loads.reduce((n, l) => n + l.heapUsedBytes, 0),
+    tickErrors: loads.reduce((n, l) => n + (l.tickErrors ?? 0), 0),
+    ...(loads.find((l) => l.pacer)?.pacer ? { pacer: loads.find((l) => l.pacer)!.pacer } : {}),
   };
 }
