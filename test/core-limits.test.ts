@@ -214,3 +214,72 @@ describe('unanswered inbound call', () => {
     await svc.close();
   });
 });
+
+describe('live call counts per application (admission without a scan)', () => {
+  type Live = { live: Map<string, { applicationId: string; state: string }> };
+  /** What liveCountOf used to compute by walking every live call. */
+  const scanned = (svc: CallService, applicationId: string) =>
+    [...(svc as unknown as Live).live.values()].filter((c) => c.applicationId === applicationId && c.state !== 'ended').length;
+
+  it('stays equal to a scan of the live calls across answer, refusal, no-answer, failed dial, hang-up and close', async () => {
+    const id = await app({ maxConcurrentCalls: 3 });
+    const other = await app({});
+    const { svc, clock, dialed } = setup();
+    const me = applicationPrincipal(id);
+    const check = (want: number, step: string) => {
+      assert.equal(svc.liveCountOf(id), want, step);
+      assert.equal(scanned(svc, id), want, `${step} (scan)`);
+    };
+    check(0, 'nothing yet');
+    const a = await inbound(svc, id);
+    check(1, 'one ringing inbound');
+    await (await svc.execute(a.call.id, 'answer', {}, { principal: me })).done;
+    check(1, 'answered');
+    const out = await svc.createCall({ target: { kind: 'phone', number: '+4930111' } }, { principal: me });
+    check(2, 'outbound dialing');
+    dialed[0]!.peerHangsUp('busy', 486);
+    await ended(out.call);
+    check(1, 'outbound failed (busy)');
+    const b = await inbound(svc, id);
+    const c = await inbound(svc, id);
+    check(3, 'at the limit');
+    const refused = await inbound(svc, id);
+    assert.deepEqual(refused.ch.calls, ['reject:unavailable']);
+    await ended(refused.call);
+    check(3, 'refused call ended, the others still up');
+    clock.advance(30_000);
+    await Promise.all([ended(b.call), ended(c.call)]);
+    check(1, 'two unanswered calls timed out');
+    await inbound(svc, other);
+    a.ch.peerHangsUp();
+    await ended(a.call);
+    check(0, 'answered call hung up by the peer');
+    assert.equal(svc.liveCountOf(other), 1, 'the other application kept its call');
+    const again = await inbound(svc, id);
+    check(1, 'room again');
+    await (await svc.execute(again.call.id, 'hangup', {}, { principal: me })).done;
+    await ended(again.call);
+    check(0, 'hung up through the API');
+    await inbound(svc, id);
+    await svc.close();
+    check(0, 'closed');
+    assert.equal(svc.liveCountOf(other), 0);
+  });
+
+  it('admits a call without walking the live calls', async () => {
+    const id = await app({ maxConcurrentCalls: 100 });
+    const { svc } = setup();
+    for (let i = 0; i < 5; i++) await inbound(svc, id);
+    const live = (svc as unknown as Live).live;
+    let walks = 0;
+    const values = live.values.bind(live);
+    live.values = () => { walks++; return values(); };
+    await inbound(svc, id);
+    await assert.rejects(svc.createCall({ target: { kind: 'phone', number: '+33123' } }, { principal: applicationPrincipal(id) }));
+    await svc.createCall({ target: { kind: 'phone', number: '+4930111' } }, { principal: applicationPrincipal(id) });
+    assert.equal(walks, 0);
+    assert.equal(svc.liveCountOf(id), 7);
+    live.values = values;
+    await svc.close();
+  });
+});

@@ -136,6 +136,13 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   private readonly ops = new Map<string, Operation>();
   /** Each live call's application's allowed international prefixes and call handling. */
   private readonly policies = new Map<string, { prefixes: readonly string[]; handling: ResolvedCallHandling }>();
+  /**
+   * Live (not yet ended) calls per application, kept up to date as calls start and end so
+   * admission reads one number instead of scanning every live call (liveCountOf).
+   */
+  private readonly liveByApp = new Map<string, number>();
+  /** Ids of the calls counted in liveByApp: a call is uncounted once, when it ends or is forgotten. */
+  private readonly counted = new Set<string>();
   /** Calls the webhook fallback was applied to (once per call). */
   private readonly fellBack = new Set<string>();
   private readonly limiter: CallLimiter;
@@ -190,11 +197,22 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       : new CallError('RATE_LIMITED', `application ${app.id} may start ${app.limits.callsPerSecond} calls per second (callsPerSecond)`);
   }
 
-  /** Live calls of one application in this process. */
+  /** Live calls of one application in this process (not ended; O(1), from liveByApp). */
   liveCountOf(applicationId: string): number {
-    let n = 0;
-    for (const c of this.live.values()) if (c.applicationId === applicationId && c.state !== 'ended') n++;
-    return n;
+    return this.liveByApp.get(applicationId) ?? 0;
+  }
+
+  private count(call: Call): void {
+    this.counted.add(call.id);
+    this.liveByApp.set(call.applicationId, this.liveCountOf(call.applicationId) + 1);
+  }
+
+  /** Idempotent: the end of a call and its forgetting may both report it. */
+  private uncount(call: Call): void {
+    if (!this.counted.delete(call.id)) return;
+    const n = this.liveCountOf(call.applicationId) - 1;
+    if (n > 0) this.liveByApp.set(call.applicationId, n);
+    else this.liveByApp.delete(call.applicationId);
   }
 
   private handlingOf(app: ApplicationRecord): ResolvedCallHandling {
@@ -237,6 +255,12 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     });
     this.policies.set(id, { prefixes: app.limits.allowedDestinationPrefixes, handling: this.handlingOf(app) });
     this.live.set(id, call);
+    this.count(call);
+    // The state turns 'ended' before the end is journaled and 'ended' emitted: the call stops
+    // counting against the limit at that moment, as when liveCountOf filtered on the state.
+    call.on('state', ({ to }) => {
+      if (to === 'ended') this.uncount(call);
+    });
     call.once('ended', () => {
       void call.journal.settled().then(() => { this.forget(id); });
     });
@@ -244,6 +268,8 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   }
 
   private forget(id: string): void {
+    const call = this.live.get(id);
+    if (call) this.uncount(call);
     this.live.delete(id);
     this.policies.delete(id);
     this.fellBack.delete(id);
@@ -541,6 +567,8 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     this.detachHealth?.();
     await Promise.allSettled([...this.live.values()].map((c) => c.close()));
     this.live.clear();
+    this.liveByApp.clear();
+    this.counted.clear();
     this.emit('closed');
   }
 }
