@@ -9,12 +9,18 @@ import { ConferenceRoom, type ConferenceMember } from './conference-room.ts';
 import type { OperationResult } from './endpoint-types.ts';
 
 class FakeMember implements ConferenceMember {
-  readonly inFrame: Int16Array;
+  inFrame: Int16Array;
   inHave = false;
   conference: ConferenceMember['conference'];
   private n = 0;
-  constructor(readonly mediaRate: number, readonly freq: number, readonly amp = 6000) {
+  constructor(public mediaRate: number, public freq: number, readonly amp = 6000) {
     this.inFrame = new Int16Array(mediaRate / 50);
+  }
+  /** A codec change (re-INVITE): new media rate, new frame size. */
+  setRate(rate: number): void {
+    this.mediaRate = rate;
+    this.inFrame = new Int16Array(rate / 50);
+    this.n = 0;
   }
   /** Fill this tick's inbound frame with the member's tone (freq 0 = silent). */
   talk(): void {
@@ -128,4 +134,121 @@ test('play into the mix: every member hears the prompt (listen-only and muted on
   assert.deepEqual(results.at(-1), { reason: 'cancelled' });
   assert.equal(open.closed, true);
   assert.equal(members.a.conference, undefined);
+});
+
+/** Goertzel amplitude of `hz` in what member `k` heard (at its own rate). */
+function ampOf(h: Record<string, Int16Array>, members: Record<string, FakeMember>, k: string, hz: number): number {
+  return toneAmplitude(h[k]!, members[k]!.mediaRate, hz);
+}
+
+test('adaptive mix rate: a 16 kHz-capped room of G.711 members mixes at 8 kHz exactly (no resampler), rises to 16 kHz when wideband members join, falls back when they leave', () => {
+  const room = new ConferenceRoom(1, 16000);
+  const members: Record<string, FakeMember> = { a: new FakeMember(8000, 1000), d: new FakeMember(8000, 1500) };
+  room.join(members.a!, 'a', {});
+  room.join(members.d!, 'd', {});
+  assert.equal(room.mixRate, 8000);
+  let h = run(room, members, 10);
+  // Same path as an 8 kHz room: d hears a's frames sample for sample.
+  const ref = new FakeMember(8000, 1000);
+  for (let t = 0; t < 6; t++) ref.talk();
+  assert.deepEqual(h.d!.subarray(0, 160), ref.inFrame);
+
+  // Two wideband members: 6 kHz and 5 kHz tones, which no 8 kHz mix could carry.
+  members.b = new FakeMember(16000, 6000);
+  members.c = new FakeMember(16000, 5000);
+  room.join(members.b, 'b', {});
+  assert.equal(room.mixRate, 16000);
+  room.join(members.c, 'c', {});
+  h = run(room, members, 50);
+  const near = (k: string, hz: number, want = 6000): void => {
+    const a = ampOf(h, members, k, hz);
+    assert.ok(Math.abs(a - want) < want * 0.05, `${k} hears ${hz} Hz at ${a.toFixed(1)}, want ≈${want}`);
+  };
+  const none = (k: string, hz: number): void => {
+    const a = ampOf(h, members, k, hz);
+    assert.ok(a < 60, `${k} should not hear ${hz} Hz, got ${a.toFixed(1)}`);
+  };
+  near('c', 6000); near('b', 5000); // wideband heard wideband
+  for (const k of ['b', 'c']) { near(k, 1000); near(k, 1500); } // and the G.711 members too
+  near('a', 1500); near('d', 1000); // narrowband members hear each other through the 16 kHz mix
+  for (const k of ['a', 'd']) for (const hz of [2000, 3000]) none(k, hz); // no alias of 6/5 kHz in their band
+  none('a', 1000); none('d', 1500); none('b', 6000); none('c', 5000); // nobody hears themselves
+
+  room.leave(members.b);
+  assert.equal(room.mixRate, 16000, 'c is still wideband');
+  room.leave(members.c);
+  assert.equal(room.mixRate, 8000, 'only G.711 members left: back to the 8 kHz path');
+  delete members.b;
+  delete members.c;
+  h = run(room, members, 10);
+  assert.ok(ampOf(h, members, 'a', 1500) > 5700, 'a still hears d');
+  assert.ok(ampOf(h, members, 'd', 1500) < 60, 'd does not hear itself');
+});
+
+test('at 16 kHz, mute, gain, listen-only and whisper (coach) hold; an 8 kHz member hears only its band, without aliases', () => {
+  const room = new ConferenceRoom(1, 16000);
+  const members: Record<string, FakeMember> = {
+    a: new FakeMember(16000, 6000), // agent, heard at −6 dB
+    b: new FakeMember(8000, 1000), // customer on G.711
+    c: new FakeMember(16000, 5000), // coach, whispers to a
+    d: new FakeMember(16000, 6500), // supervisor, listen-only
+    e: new FakeMember(16000, 4500), // muted
+  };
+  room.join(members.a!, 'a', { gain: -6 });
+  room.join(members.b!, 'b', {});
+  room.join(members.c!, 'c', { whisperTo: 'a' as never });
+  room.join(members.d!, 'd', { listenOnly: true });
+  room.join(members.e!, 'e', { muted: true });
+  assert.equal(room.mixRate, 16000);
+  const h = run(room, members, 50);
+  const half = 6000 * 10 ** (-6 / 20);
+  const want: Record<string, Record<number, number>> = {
+    a: { 1000: 6000, 5000: 6000 },
+    b: {},
+    c: { 6000: half, 1000: 6000 },
+    d: { 6000: half, 1000: 6000 },
+    e: { 6000: half, 1000: 6000 },
+  };
+  for (const [k, heard] of Object.entries(want)) {
+    for (const hz of [6000, 1000, 5000, 6500, 4500]) {
+      if (members[k]!.mediaRate === 8000 && hz > 4000) continue;
+      const got = ampOf(h, members, k, hz);
+      const w = heard[hz] ?? 0;
+      if (w === 0) assert.ok(got < 60, `${k} should not hear ${hz} Hz, got ${got.toFixed(1)}`);
+      else assert.ok(Math.abs(got - w) < w * 0.05, `${k} hears ${hz} Hz at ${got.toFixed(1)}, want ≈${w.toFixed(0)}`);
+    }
+  }
+  // b (8 kHz): the wideband tones are out of its band and must not fold back into it.
+  for (const alias of [2000, 3000, 1500, 3500, 1000]) assert.ok(ampOf(h, members, 'b', alias) < 60, `alias at ${alias} Hz in b: ${ampOf(h, members, 'b', alias).toFixed(1)}`);
+});
+
+test('a codec change re-chooses the mix rate at the next tick; a prompt at the 16 kHz conference rate is heard in an 8 kHz mix', () => {
+  const room = new ConferenceRoom(1, 16000);
+  const members: Record<string, FakeMember> = { a: new FakeMember(8000, 700), b: new FakeMember(8000, 0) };
+  room.join(members.a!, 'a', {});
+  room.join(members.b!, 'b', {});
+  const results: OperationResult[] = [];
+  room.play(1, new ToneSource(16000, 1000, 1e9), (r) => results.push(r));
+  assert.equal(room.mixRate, 8000);
+  let h = run(room, members, 30);
+  assert.ok(Math.abs(ampOf(h, members, 'b', 1000) - 8000) < 400, `b hears the 16 kHz prompt in the 8 kHz mix: ${ampOf(h, members, 'b', 1000).toFixed(1)}`);
+  assert.ok(ampOf(h, members, 'b', 700) > 5700);
+
+  // b re-INVITEs to L16/16000 and talks 6 kHz: the mix goes wideband at the next tick.
+  members.b!.setRate(16000);
+  members.b!.freq = 6000;
+  h = run(room, members, 6);
+  assert.equal(room.mixRate, 16000);
+  h = run(room, members, 40);
+  assert.ok(ampOf(h, members, 'b', 700) > 5700, 'b still hears a (now resampled up)');
+  assert.ok(Math.abs(ampOf(h, members, 'b', 1000) - 8000) < 400, 'and the prompt, now without resampling');
+  for (const hz of [2000, 6000 - 4000]) assert.ok(ampOf(h, members, 'a', hz) < 60, `no alias of b's 6 kHz in a at ${hz} Hz`);
+  // Back to G.711: the mix falls back to 8 kHz.
+  members.b!.setRate(8000);
+  members.b!.freq = 0;
+  run(room, members, 6);
+  assert.equal(room.mixRate, 8000);
+  assert.equal(room.cancelPlay(1), true);
+  assert.deepEqual(results, [{ reason: 'cancelled' }]);
+  room.close();
 });
