@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
-import { GcSteer } from './gc-steer.ts';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { GcSteer, MAX_SAMPLE_GAP } from './gc-steer.ts';
 
 function run(steer: GcSteer): Promise<{ scavenges: number; inBurst: number }> {
   const starts: number[] = [];
@@ -39,4 +41,35 @@ test('scavenges are moved out of the send burst (and without the steer most of t
   assert.ok(off.scavenges > 20 && off.inBurst / off.scavenges > 0.3, `unsteered: ${off.inBurst} of ${off.scavenges} scavenges in a burst`);
   assert.ok(steer.steered > 20, `steered ${steer.steered}`);
   assert.ok(on.inBurst / Math.max(1, on.scavenges) < 0.05, `steered: ${on.inBurst} of ${on.scavenges} scavenges in a burst`);
+  console.log(`# ${steer.samples} new-space readings in 1500 ticks, ${steer.steered} scavenges steered`);
+  assert.ok(steer.samples < 1500, `new space read ${steer.samples} times in 1500 ticks: not every tick`);
+});
+
+/** Bytes the heap grew by per call of `f` over `k` calls, from a freshly scavenged new space. */
+function bytesPerCall(f: () => void, k: number): number {
+  const gc = runInNewContext('gc') as (o: { type: 'minor' }) => void; // exposed by GcSteer's constructor
+  gc({ type: 'minor' });
+  const a = getHeapStatistics().used_heap_size;
+  for (let i = 0; i < k; i++) f();
+  return (getHeapStatistics().used_heap_size - a) / k;
+}
+
+test('a quiet tick allocates a small fraction of one new-space reading (readings are spaced out far from the threshold)', () => {
+  const steer = new GcSteer(true);
+  assert.ok(steer.active);
+  for (let i = 0; i < 200; i++) steer.afterTick(); // settle the growth estimate
+  let perRead = 0;
+  let perTick = 0;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    perRead = bytesPerCall(() => void getHeapSpaceStatistics(), 200);
+    const steered = steer.steered;
+    const samples = steer.samples;
+    perTick = bytesPerCall(() => steer.afterTick(), 1000);
+    if (steer.steered !== steered) continue; // a scavenge inside the window would hide the growth
+    assert.ok(steer.samples - samples <= Math.ceil(1000 / MAX_SAMPLE_GAP) + 2, `${steer.samples - samples} readings in 1000 quiet ticks`);
+    break;
+  }
+  console.log(`# getHeapSpaceStatistics() ${perRead.toFixed(0)} B/call; GcSteer.afterTick() ${perTick.toFixed(1)} B/tick`);
+  assert.ok(perRead > 500, `a reading allocates (${perRead} B)`);
+  assert.ok(perTick < perRead / 10, `afterTick ${perTick} B/tick vs a reading ${perRead} B`);
 });
