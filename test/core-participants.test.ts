@@ -18,6 +18,7 @@ import { rmSync } from 'node:fs';
 import { explain, freeUdpPort, runSipp, sippAvailable } from './helpers/sipp.ts';
 import type { SwitchboardServer } from '../src/server/index.ts';
 import { startNode } from './helpers/switchboard.ts';
+import { injectApi } from './helpers/inject-api.ts';
 import { createEventsService } from '../src/server/events-service.ts';
 import { SipService } from '../src/server/sip-service.ts';
 import { EngineMediaEndpoint } from '../src/adapters/index.ts';
@@ -27,7 +28,6 @@ import { RtpPeer, dominantHz, rms, sine, toneShare, wait } from '../src/media/wo
 const haveSipp = sippAvailable();
 const NUMBER = '+4930555666';
 const KEY = 'participants-test-key-0123456789abcdef';
-const auth = { authorization: `Bearer ${KEY}` };
 const HZ = { caller: 700, guest: 1100, third: 1500, music: 440 } as const; // music: DEFAULT_HOLD_MUSIC
 
 describe('participants with SIPp, two media workers and the native API', { skip: !haveSipp && 'sipp missing', timeout: 90_000 }, () => {
@@ -58,19 +58,12 @@ applications:
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const { req, settled } = injectApi(() => server.http, KEY);
+  /** An action that must be accepted (202); its operation as it stands. */
   const api = async (method: 'POST' | 'DELETE', url: string, payload?: object) => {
-    const res = await server.http.inject({ method, url, headers: auth, ...(payload ? { payload } : {}) });
-    assert.equal(res.statusCode, 202, `${method} ${url}: ${res.body}`);
-    return res.json() as { id: string; state: string };
-  };
-  /** Polls an operation until it is no longer running. */
-  const settled = async (id: string) => {
-    for (let i = 0; i < 200; i++) {
-      const r = (await server.http.inject({ method: 'GET', url: `/v1/operations/${id}`, headers: auth })).json() as { state: string; result?: { code: number; subcode: number } };
-      if (r.state !== 'running') return r;
-      await wait(50);
-    }
-    throw new Error(`operation ${id} still running`);
+    const res = await req(method, url, payload);
+    assert.equal(res.status, 202, `${method} ${url}: ${res.text}`);
+    return res.body as { id: string; state: string };
   };
 
   test('add (mixer on one worker, tones both ways), mute/unmute, hold/unhold with music, remove (BYE), cancel (CANCEL)', { timeout: 80_000 }, async (t) => {
@@ -181,9 +174,9 @@ applications:
       const ringRes = await ringer;
       assert.equal(ringRes.code, 0, explain(ringRes));
 
-      const missing = await server.http.inject({ method: 'POST', url: `/v1/calls/${call.id}/participants/no-such-leg/mute`, headers: auth });
-      assert.equal(missing.statusCode, 404, missing.body);
-      assert.equal(missing.json().error.code, 'LEG_NOT_FOUND');
+      const missing = await req('POST', `/v1/calls/${call.id}/participants/no-such-leg/mute`);
+      assert.equal(missing.status, 404, missing.text);
+      assert.equal(missing.body.error.code, 'LEG_NOT_FOUND');
 
       await settled((await api('POST', `/v1/calls/${call.id}/hangup`)).id);
       const uacRes = await uac;

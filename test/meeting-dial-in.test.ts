@@ -17,6 +17,7 @@ import { rmSync } from 'node:fs';
 import { explain, freeUdpPort, runSipp, sippAvailable } from './helpers/sipp.ts';
 import type { SwitchboardServer } from '../src/server/index.ts';
 import { startNode } from './helpers/switchboard.ts';
+import { injectApi } from './helpers/inject-api.ts';
 import { createEventsService } from '../src/server/events-service.ts';
 import { SipService } from '../src/server/sip-service.ts';
 import { EngineMediaEndpoint } from '../src/adapters/index.ts';
@@ -70,18 +71,7 @@ applications:
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const req = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, key = KEY) => {
-    const res = await server.http.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload ? { payload } : {}) });
-    return { status: res.statusCode, body: res.json() as Record<string, any>, text: res.body };
-  };
-  const settled = async (id: string, key = KEY) => {
-    for (let i = 0; i < 200; i++) {
-      const r = (await req('GET', `/v1/operations/${id}`, undefined, key)).body as { state: string };
-      if (r.state !== 'running') return r;
-      await wait(50);
-    }
-    throw new Error(`operation ${id} still running`);
-  };
+  const { req, settled } = injectApi(() => server.http, KEY);
   const until = async <T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> => {
     const end = Date.now() + ms;
     for (;;) {
