@@ -32,6 +32,8 @@ function run(cmd, args) {
   return r.status ?? 1;
 }
 
+// The native pacer (native/*.c) is built by `npm install`; rebuilt here when its source changed.
+run('node', ['scripts/build-native.mjs', '--quiet']);
 if (filters.length === 0) {
   console.log('# typecheck');
   if (run('npx', ['tsc', '--noEmit', '-p', '.']) !== 0) process.exit(1);

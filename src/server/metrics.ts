@@ -81,6 +81,8 @@ export interface MediaCounters {
   /** Ticker grid re-anchors after stalls longer than 3 ticks. */
   slips: number;
   endpoints: number;
+  /** The native RTP pacer's packets (absent when it is not loaded). */
+  pacer?: { sent: number; errors: number; cancelled: number };
 }
 
 export function methodLabel(method: string | undefined): string {
@@ -230,6 +232,20 @@ export function createMetrics(opts: CreateMetricsOptions = {}): SwitchboardMetri
       const m = await readMedia();
       this.reset();
       this.inc(m?.slips ?? 0);
+    },
+  });
+  new Counter({
+    name: 'media_rtp_paced_total',
+    help: 'RTP packets handed to the native pacer, by what became of them: sent at their due time, refused by send(2), or taken back before it (absent without the pacer).',
+    labelNames: ['result'],
+    registers: [registry],
+    async collect() {
+      const p = (await readMedia())?.pacer;
+      this.reset();
+      if (!p) return;
+      this.inc({ result: 'sent' }, p.sent);
+      this.inc({ result: 'error' }, p.errors);
+      this.inc({ result: 'cancelled' }, p.cancelled);
     },
   });
   new Gauge({

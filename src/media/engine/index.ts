@@ -12,3 +12,4 @@ export * from './dtmf-detectors.ts';
 export * from './dtmf-sender.ts';
 export * from './frame-ring.ts';
 export * from './relay-endpoint.ts';
+export * from './native-pacer.ts';

@@ -150,6 +150,25 @@ export class RtpEndpoint {
   private prepared: PlayOp | undefined;
   /** Length of the prepared packet, or -1: the source had ended (fields, not an object: no allocation per tick). */
   private preparedLen = 0;
+  /**
+   * The prepared packet was handed to the native pacer (rtp-sender.ts submitWritten), which sends
+   * it at the next tick's due time whatever this worker is doing then. Until it has left it can
+   * be taken back; once it has, the tick only does the bookkeeping.
+   */
+  private preparedPaced = false;
+  /**
+   * A prepared packet could not be taken back from the pacer (it had just left) when a command
+   * changed what this endpoint sends: the next tick's frame is out, so that tick sends nothing
+   * more (it still records, streams and advances the timestamp). Only in the ~1 ms between the
+   * pacer's send and the worker's tick.
+   */
+  private aheadSent = false;
+  /**
+   * The prepared frame's audio (in outFrame) was not sent (the packet was dropped or taken back
+   * because something else changed): the next produce() plays it instead of reading a new frame,
+   * so no 20 ms of the prompt are lost.
+   */
+  private replayFrame = false;
 
   // Inbound.
   /** The receive path: latch, receiver stats, jitter buffer, decode (rtp-receiver.ts). */
@@ -298,7 +317,7 @@ export class RtpEndpoint {
 
   update(u: EndpointUpdate): void {
     const now = this.now();
-    this.prepared = undefined;
+    this.dropPrepared();
     if (u.codec && (u.codec.name.toUpperCase() !== this.codecSpec.name.toUpperCase() || u.codec.payloadType !== this.codecSpec.payloadType)) {
       checkCodec(u.codec);
       if (u.codec.clockRate !== this.codecSpec.clockRate) throw new Error('changing the media rate mid-call is not supported');
@@ -333,7 +352,7 @@ export class RtpEndpoint {
       throw new Error(`source rate ${source.rate} Hz differs from the media rate ${this.codecSpec.clockRate} Hz`);
     }
     this.stopPlay('cancelled');
-    this.prepared = undefined;
+    this.dropPrepared();
     this.play = { id: opId, source, bargeIn };
   }
 
@@ -433,7 +452,7 @@ export class RtpEndpoint {
 
   sendDtmf(digits: string, durationMs: number, done: () => void): void {
     if (this.tePt === undefined) throw new Error('telephone-event was not negotiated');
-    this.prepared = undefined;
+    this.dropPrepared(true);
     this.dtmfSender.enqueue({ digits, durationMs, gapMs: 60, done });
   }
 
@@ -503,6 +522,7 @@ export class RtpEndpoint {
     // RFC 3550 §6.6: say goodbye so the peer can stop expecting us. The sockets close once the
     // BYE is handed to the kernel (closing at once would drop the queued send).
     if (this.tx.packetsOut > 0) await new Promise<void>((resolve) => { if (!this.rtcp.send(true, resolve)) resolve(); });
+    this.tx.close(); // the pacer's slot first: it must not send on a closed socket
     this.rtpSocket.close();
     this.rtcpSocket?.close();
     this.codec.close();
@@ -513,8 +533,9 @@ export class RtpEndpoint {
   private stopPlay(reason: OperationResult['reason'], error?: string): void {
     const p = this.play;
     if (!p) return;
+    this.dropPrepared();
     this.play = undefined;
-    this.prepared = undefined;
+    this.replayFrame = false;
     p.source.close();
     this.host.opDone(p.id, error ? { reason, error } : { reason });
   }
@@ -601,20 +622,53 @@ export class RtpEndpoint {
   pushOutbound(nowMs: number): void {
     if (this.closed) return;
     this.lastTickMs = nowMs;
+    if (this.aheadSent) {
+      this.aheadSent = false;
+      this.pushOutboundSlow(nowMs, true);
+      return;
+    }
     const pre = this.prepared;
     if (pre !== undefined) {
+      const paced = this.preparedPaced;
       this.prepared = undefined;
+      this.preparedPaced = false;
       // Anything started since prepareOutbound() (recording, bridge, DTMF …) takes the full path.
       if (pre === this.play && this.canSendPrepared() && !this.outboundNeedsInbound && !this.streamIn && !this.dtmfSender.busy) {
         if (this.preparedLen < 0) {
           this.stopPlay('finished'); // on the tick it would have ended without preparing
         } else {
-          this.sendPrepared(this.preparedLen, nowMs);
+          this.sendPrepared(this.preparedLen, nowMs, paced);
           return;
         }
+      } else if (this.preparedLen >= 0) {
+        if (paced && !this.tx.cancelPaced()) {
+          // It left at the due time already: this tick's frame is out; record/stream it, send nothing more.
+          this.pushOutboundSlow(nowMs, true, pre === this.play ? this.outFrame : undefined);
+          return;
+        }
+        // Not sent: the same prompt plays the frame it had read, through the full path.
+        if (pre === this.play) this.replayFrame = true;
       }
     }
     this.pushOutboundSlow(nowMs);
+  }
+
+  /**
+   * Forget the prepared packet (a command changes what goes out). A packet already handed to the
+   * pacer is taken back when it has not left; if it has, the next tick sends nothing more
+   * (aheadSent). `keepAudio`: the play goes on unchanged (e.g. DTMF queued), so the frame's audio
+   * is played on the full path instead of being skipped.
+   */
+  private dropPrepared(keepAudio = false): void {
+    if (this.prepared === undefined) return;
+    const paced = this.preparedPaced;
+    this.prepared = undefined;
+    this.preparedPaced = false;
+    if (paced && !this.tx.cancelPaced()) {
+      this.aheadSent = true;
+      return;
+    }
+    if (keepAudio && this.preparedLen >= 0) this.replayFrame = true;
   }
 
   /**
@@ -622,8 +676,8 @@ export class RtpEndpoint {
    * a play op and nothing else feeding or following the frame (no stream-in, bridge, echo,
    * conference, recording, streaming; no DTMF queued) — else nothing is prepared.
    */
-  prepareOutbound(): void {
-    if (this.closed || this.prepared !== undefined || !this.play || this.streamIn || this.outboundNeedsInbound || !this.canSendPrepared()) return;
+  prepareOutbound(dueMs?: number): void {
+    if (this.closed || this.prepared !== undefined || this.aheadSent || this.replayFrame || !this.play || this.streamIn || this.outboundNeedsInbound || !this.canSendPrepared()) return;
     if (this.tePt !== undefined && this.dtmfSender.busy) return;
     const op = this.play;
     if (!op.source.read(this.outFrame)) {
@@ -636,23 +690,30 @@ export class RtpEndpoint {
     const len = this.tx.write(this.codecSpec.payloadType, this.tx.marker, this.tx.ts, bytes);
     this.prepared = op;
     this.preparedLen = len;
+    // With the native pacer it leaves at its due time from the pacer's thread, not from our tick.
+    this.preparedPaced = dueMs !== undefined && this.tx.canPace && this.tx.submitWritten(len, dueMs);
   }
 
   private canSendPrepared(): boolean {
     return this.tx.connected && (this.direction === 'sendrecv' || this.direction === 'sendonly');
   }
 
-  /** Send the packet prepareOutbound() wrote into the sender's current buffer, then the rest of pushOutbound's bookkeeping. */
-  private sendPrepared(len: number, nowMs: number): void {
+  /** Send the packet prepareOutbound() wrote into the sender's current buffer (unless the pacer has it), then the rest of pushOutbound's bookkeeping. */
+  private sendPrepared(len: number, nowMs: number, paced: boolean): void {
     const tx = this.tx;
-    tx.sendWritten(len); // a socket closing loses the frame, as in the slow path
+    if (!paced) tx.sendWritten(len); // a socket closing loses the frame, as in the slow path
     tx.marker = false;
     tx.ts = (tx.ts + this.outFrame.length) >>> 0;
     this.rtcp.tick(nowMs);
   }
 
-  private pushOutboundSlow(nowMs: number): void {
-    const out = this.produce();
+  /**
+   * The full outbound path. `alreadySent`: this tick's packet left through the pacer before a
+   * command changed things (aheadSent): record and stream `sentAudio` (the frame that left, when
+   * known), advance the timestamp, send nothing.
+   */
+  private pushOutboundSlow(nowMs: number, alreadySent = false, sentAudio?: Int16Array): void {
+    const out = alreadySent ? sentAudio : this.produce();
     const heard = this.inHave ? this.inFrame : this.zero;
     if (this.record && !this.record.paused) {
       const r = this.record;
@@ -674,7 +735,7 @@ export class RtpEndpoint {
       }
     }
     const target = this.latch.target();
-    const canSend = target !== undefined && (this.direction === 'sendrecv' || this.direction === 'sendonly');
+    const canSend = !alreadySent && target !== undefined && (this.direction === 'sendrecv' || this.direction === 'sendonly');
     if (canSend) {
       const te = this.tePt !== undefined ? this.dtmfSender.next(nowMs, this.tx.ts) : undefined;
       if (te) {
@@ -740,6 +801,10 @@ export class RtpEndpoint {
     const to = this.tx.connected ? undefined : this.latch.target();
     if (!this.tx.connected && to === undefined) return false;
     if (this.tePt !== undefined && this.dtmfSender.busy) return false;
+    // A packet prepared for the next tick is taken back (its audio belongs to the old prompt);
+    // if the pacer has sent it already, the next tick's slot is taken: no early start.
+    this.dropPrepared();
+    if (this.aheadSent) return false;
     const sinceTick = nowMs - this.lastTickMs - (tickLagMs > 0 ? tickLagMs : 0);
     if (!(sinceTick >= 0 && sinceTick < 20 - minLeadMs)) return false;
     if (!p.source.read(this.outFrame)) {
@@ -749,7 +814,6 @@ export class RtpEndpoint {
     const bytes = this.codec.encode(this.outFrame, this.tx.payload);
     if (bytes <= 0) return false;
     const tx = this.tx;
-    this.prepared = undefined;
     if (!tx.sendWritten(tx.write(this.codecSpec.payloadType, true, tx.ts, bytes), to)) {
       tx.marker = true; // socket closing: a lost packet to the peer; the next one starts a talkspurt
       return false;
@@ -773,6 +837,11 @@ export class RtpEndpoint {
   /** This tick's outbound audio, or undefined for "nothing to say". */
   private produce(): Int16Array | undefined {
     if (this.play) {
+      if (this.replayFrame) {
+        // The frame read ahead for a packet that did not go out: play it now (outFrame still holds it).
+        this.replayFrame = false;
+        return this.outFrame;
+      }
       const ok = this.play.source.read(this.outFrame);
       if (ok) return this.outFrame;
       this.stopPlay('finished');

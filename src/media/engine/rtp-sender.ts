@@ -17,10 +17,18 @@
  *       ▲                          │ disconnect()            │ disconnect() (new remote)
  *       └──────────────────────────┴─────────────────────────┘
  * ```
+ *
+ * Paced sends (native-pacer.ts, when the native module is built): while connected, the sender
+ * holds a slot of the native pacer, and a packet built ahead (the next tick's prompt frame) can
+ * be handed to it with its due time (submitWritten) instead of being sent from the worker's
+ * tick. Until it has left it can be taken back (cancelPaced: sequence number and counters roll
+ * back, as if it had never been written). The slot is given back before the socket is
+ * disconnected or closed, so the pacer never uses a stale file descriptor.
  */
 import type { Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { writeRtp } from '../rtp/index.ts';
+import { loadPacer, socketFd, type NativePacer } from './native-pacer.ts';
 
 /** Send buffers in rotation: a packet's buffer is not reused before dgram is done with it. */
 const SEND_BUFFERS = 4;
@@ -48,6 +56,12 @@ export class RtpSender {
   private pending = false;
   /** Bumped when the target changes, so a connect() that completes for an old target is undone. */
   private gen = 0;
+  private readonly pacer: NativePacer | undefined = loadPacer();
+  /** The pacer slot while connected (-1: none), and the connected socket's fd for native sends. */
+  private slot = -1;
+  private fd = -1;
+  /** Length of the packet last handed to the pacer (for rolling the counters back on cancel). */
+  private pacedLen = 0;
 
   constructor(private readonly socket: Socket, maxPayload: number, readonly mayConnect: boolean, private readonly isClosed: () => boolean) {
     this.payload = new Uint8Array(maxPayload);
@@ -77,6 +91,7 @@ export class RtpSender {
           return;
         }
         this.connectedTo = t;
+        this.openPacer();
       });
     } catch {
       // Not connectable (socket closing): stay unconnected; sends keep naming the address.
@@ -86,9 +101,65 @@ export class RtpSender {
 
   disconnect(): void {
     this.gen++;
+    this.closePacer();
     if (!this.connectedTo) return;
     this.connectedTo = undefined;
     try { this.socket.disconnect(); } catch { /* not connected yet, or closed */ }
+  }
+
+  /** True when a packet can be handed to the native pacer (connected, module loaded, slot held). */
+  get canPace(): boolean {
+    return this.slot >= 0;
+  }
+
+  private openPacer(): void {
+    if (!this.pacer || this.slot >= 0) return;
+    const fd = socketFd(this.socket);
+    if (fd === undefined) return;
+    try {
+      this.slot = this.pacer.open(fd);
+      this.fd = fd;
+    } catch {
+      this.slot = -1; // no slot left: this stream is sent from the tick, as without the pacer
+    }
+  }
+
+  /** Give the pacer slot back (a queued packet is dropped: the caller cancels first when it cares). */
+  private closePacer(): void {
+    if (this.slot < 0) return;
+    this.pacer!.close(this.slot);
+    this.slot = -1;
+    this.fd = -1;
+  }
+
+  /** The endpoint is closing: give the pacer slot back before the socket goes. */
+  close(): void {
+    this.closePacer();
+  }
+
+  /**
+   * Hand the packet write() put in the current buffer to the pacer, to leave at `dueMs` (the
+   * monotonic clock of process.hrtime, ms). Counts as sent (sequence number, counters) unless
+   * taken back with cancelPaced(). False when it could not be queued (no slot, or the previous
+   * packet has not left yet): nothing changed, the caller sends it itself.
+   */
+  submitWritten(len: number, dueMs: number): boolean {
+    if (this.slot < 0 || !this.pacer!.submit(this.slot, this.bufs[this.idx], len, dueMs)) return false;
+    this.idx = (this.idx + 1) % SEND_BUFFERS;
+    this.seq = (this.seq + 1) & 0xffff;
+    this.packetsOut++;
+    this.bytesOut += len;
+    this.pacedLen = len;
+    return true;
+  }
+
+  /** Take back the packet submitWritten() queued: true when it will not leave (its sequence number and counters are rolled back), false when it has left already. */
+  cancelPaced(): boolean {
+    if (this.slot < 0 || !this.pacer!.cancel(this.slot)) return false;
+    this.seq = (this.seq - 1) & 0xffff;
+    this.packetsOut--;
+    this.bytesOut -= this.pacedLen;
+    return true;
   }
 
   /** Write a packet (header + `payloadLength` bytes of `payload`) into the next send buffer; returns its length. Nothing is sent yet. */
@@ -107,7 +178,15 @@ export class RtpSender {
     this.seq = (this.seq + 1) & 0xffff;
     const c = this.connectedTo;
     try {
-      if (c !== undefined && (to === undefined || (c.port === to.port && c.address === to.address))) this.socket.send(buf, 0, len);
+      if (c !== undefined && (to === undefined || (c.port === to.port && c.address === to.address))) {
+        // Connected: send(2) from here through the native module when loaded (no per-send
+        // allocation in dgram), else dgram's synchronous connected send.
+        if (this.slot >= 0) {
+          if (!this.pacer!.sendNow(this.fd, buf, len)) return false;
+        } else {
+          this.socket.send(buf, 0, len);
+        }
+      }
       else if (c === undefined && to !== undefined) this.socket.send(buf, 0, len, to.port, to.address);
       else return false; // connected elsewhere (cannot happen: a remote change disconnects first), or no target
     } catch {

@@ -11,7 +11,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AudioSource } from '../audio.ts';
-import { ConferenceRoom, FallbackPlaylist, FrameRing, RelayEndpoint, RtpEndpoint, Ticker, type EndpointHost, type PlaySpec, type VadLike } from '../engine/index.ts';
+import { ConferenceRoom, FallbackPlaylist, FrameRing, RelayEndpoint, RtpEndpoint, Ticker, loadPacer, type EndpointHost, type PlaySpec, type VadLike } from '../engine/index.ts';
 import { WavRecorder } from '../record/index.ts';
 import { GcSteer } from './gc-steer.ts';
 import { WorkerHealth } from './worker-health.ts';
@@ -57,6 +57,27 @@ const gcSteer = new GcSteer();
  */
 const PHASES = Math.max(1, Math.min(10, Number(process.env.SWITCHBOARD_MEDIA_PHASES) || 1));
 
+/**
+ * The native pacer (engine/native-pacer.ts, docs/adr/0006-native-rtp-pacer.md): a prompt's next
+ * packet is handed over one tick ahead and leaves at its due time from the pacer's thread.
+ * Loaded when built; $SWITCHBOARD_MEDIA_PACER=0 switches it off (the JavaScript send path).
+ */
+const pacer = loadPacer();
+/**
+ * With the pacer, the calls' packets can leave spread over the first PACER_SPREAD_MS of each
+ * frame (8 groups, round-robin at first sight) rather than all at the grid time: the send(2)s of
+ * 500 calls on loopback take ~4 ms back to back, so later packets of a burst depend on how long
+ * the earlier ones took. Default 0 (one burst at the grid time); $SWITCHBOARD_MEDIA_PACER_SPREAD_MS
+ * (0–8) sets it. Kept below the ~10 ms after which the worker prepares the next frame, so a slot
+ * is free again by then (else that frame is sent from the tick, as without the pacer).
+ */
+const PACER_SPREAD_MS = Math.max(0, Math.min(8, Number(process.env.SWITCHBOARD_MEDIA_PACER_SPREAD_MS) || 0));
+const PACER_GROUPS = 8;
+let nextPaceGroup = 0;
+
+/** Errors thrown by one endpoint's tick work (counted; the other calls' ticks go on). */
+let tickErrors = 0;
+
 /** Send a new prompt's first frame at the command (RtpEndpoint.sendFirstFrameNow). Default on. */
 const START_NOW = process.env.SWITCHBOARD_MEDIA_START_NOW !== '0';
 
@@ -66,6 +87,8 @@ interface Slot {
   /** Frame number in which the endpoint last pulled inbound / sent: exactly once per frame each. */
   pulled: number;
   sent: number;
+  /** Offset of this endpoint's paced sends after the grid time, ms (PACER_SPREAD_MS). */
+  paceOffset: number;
 }
 const slots = new WeakMap<RtpEndpoint, Slot>();
 /**
@@ -78,8 +101,9 @@ let nextGroup = 0;
 function slotOf(ep: RtpEndpoint): Slot {
   let s = slots.get(ep);
   if (!s) {
-    s = { group: nextGroup, pulled: -1, sent: -1 };
+    s = { group: nextGroup, pulled: -1, sent: -1, paceOffset: (nextPaceGroup * PACER_SPREAD_MS) / PACER_GROUPS };
     nextGroup = (nextGroup + 1) % PHASES;
+    nextPaceGroup = (nextPaceGroup + 1) % PACER_GROUPS;
     slots.set(ep, s);
   }
   return s;
@@ -123,39 +147,63 @@ function onTick(due: number, index: number): void {
           afterInbound.push(ep);
         } else {
           s.sent = frame;
-          ep.pushOutbound(frameDue);
+          try {
+            ep.pushOutbound(frameDue);
+          } catch {
+            tickErrors++; // one endpoint's bug must not cost the other calls their frame
+          }
           sentFirst.push(ep);
         }
       }
     }
   }
-  process.nextTick(restOfTick, frameDue, frame, phase, t0);
+  process.nextTick(restOfTick, frameDue, frame, phase, t0, due);
 }
 
-function restOfTick(due: number, frame: number, phase: number, t0: bigint): void {
+function restOfTick(due: number, frame: number, phase: number, t0: bigint, subDue: number): void {
   const t1 = process.hrtime.bigint();
-  try {
-    for (const ep of pullNow) {
-      if (ep.closed) continue;
-      slotOf(ep).pulled = frame;
+  for (const ep of pullNow) {
+    if (ep.closed) continue;
+    slotOf(ep).pulled = frame;
+    try {
       ep.pullInbound(due);
+    } catch {
+      tickErrors++;
     }
+  }
+  try {
     // Relays (cross-worker links) run in phase 0 with the bridged/conference endpoints: their
     // far side's frame in before the conferences mix, our side's frame out before anyone sends.
     if (phase === 0) for (const r of relays.values()) if (!r.pullInbound()) retireRelay(r);
     if (phase === 0) for (const c of conferences.values()) c.pushInputs();
     if (phase === 0) for (const r of relays.values()) r.pushOutbound();
     health.inboundPhase.observe(Number(process.hrtime.bigint() - t1) / 1e6);
-    for (const ep of afterInbound) {
-      slotOf(ep).sent = frame;
-      ep.pushOutbound(due);
-    }
-    if (phase === 0) for (const c of conferences.values()) c.endTick();
-    // The next frame of each prompt is read and encoded now, off the send burst at the top of the
-    // next tick (whose spread across the calls is the send jitter).
-    for (const ep of sentFirst) ep.prepareOutbound();
   } catch {
-    // Like the ticker: one endpoint's bug must not stop the clock of every call in this worker.
+    tickErrors++; // relays and conferences: the endpoints' own work below still runs
+  }
+  for (const ep of afterInbound) {
+    slotOf(ep).sent = frame;
+    try {
+      ep.pushOutbound(due);
+    } catch {
+      tickErrors++;
+    }
+  }
+  try {
+    if (phase === 0) for (const c of conferences.values()) c.endTick();
+  } catch {
+    tickErrors++;
+  }
+  // The next frame of each prompt is read and encoded now, off the send burst at the top of the
+  // next tick (whose spread across the calls is the send jitter) — and with the pacer, handed to
+  // it to leave at that tick's due time (+ the endpoint's spread offset) from the pacer's thread.
+  const nextDue = subDue + 20;
+  for (const ep of sentFirst) {
+    try {
+      ep.prepareOutbound(pacer ? nextDue + slotOf(ep).paceOffset : undefined);
+    } catch {
+      tickErrors++;
+    }
   }
   afterInbound.length = 0;
   pullNow.length = 0;
@@ -267,6 +315,8 @@ function load(): WorkerLoad {
     gcTotalMs: health.gc.totalMs,
     gcMaxMs: health.gc.maxMs,
     gcSteered: gcSteer.steered,
+    tickErrors,
+    ...(pacer ? { pacer: pacer.stats() } : {}),
     heapUsedBytes: process.memoryUsage().heapUsed,
     ...relayLoad(),
   };

@@ -19,6 +19,7 @@
  *  main ──{t:'shutdown', req}───────────────▶ worker closes every endpoint, replies, exits
  * ```
  */
+import type { PacerStats } from '../engine/native-pacer.ts';
 import type {
   ConferenceJoinOptions, DetectOptions, EndpointOptions, EndpointStats, EndpointUpdate, OperationResult, PlayOptions, PlaySpec, RecordOptions, StreamOptions,
 } from '../engine/index.ts';
@@ -120,6 +121,10 @@ export interface WorkerLoad {
   gcSteered?: number;
   /** V8 heap used by this worker, bytes. */
   heapUsedBytes: number;
+  /** Exceptions thrown by one endpoint's (or conference's) tick work, counted and contained. */
+  tickErrors?: number;
+  /** The native RTP pacer's counters (one pacer per process: every worker reports the same), when it is loaded. */
+  pacer?: PacerStats;
   /** Cross-worker relays open in this worker now (half-links; relay-endpoint.ts). */
   relays?: number;
   /** Over every relay this worker has had: frames read from the far side, empty reads, frames shed to bound the delay, frames the far side lost to a full ring. */
