@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { nullLogger } from '../lib/index.ts';
+import { goertzelCoefficient, goertzelPower } from '../media/index.ts';
 import { AudioTapFanout, type TapSource } from './audio-tap-fanout.ts';
 
 /** The engine side: records stream commands, lets the test deliver chunks and close. */
@@ -15,6 +16,11 @@ class FakeSource extends EventEmitter {
   async stats(): Promise<{ streamDropped: number }> { return { streamDropped: this.dropped }; }
   chunk(rate: number, fill: number): void { this.emit('audio', { rate, pcm: new Int16Array(rate / 50).fill(fill) }); }
   close(): void { this.closed = true; this.emit('closed', { reason: 'closed' }); }
+}
+
+/** Amplitude of the `f` Hz component of `x` (Goertzel over the whole block). */
+function toneAmplitude(x: Int16Array, rate: number, f: number): number {
+  return Math.sqrt(goertzelPower(x, 0, x.length, goertzelCoefficient(f, rate))) / (x.length / 2);
 }
 
 const fanout = (s: FakeSource) => new AudioTapFanout(s as unknown as TapSource, nullLogger, 'ep-test');
@@ -57,6 +63,29 @@ describe('AudioTapFanout', () => {
     assert.ok(Math.abs(total - 50 * 320) <= 32, `≈ 1 s at 16 kHz, got ${total}`);
     await hi.close();
     assert.equal(s.log.at(-1), 'start:16000:peer', 'back to 16 kHz when the 24 kHz tap leaves');
+    await lo.close();
+  });
+
+  test('a resampled tap hands out chunks the consumer may keep: later chunks do not overwrite them; the tone survives', async () => {
+    const s = new FakeSource();
+    const f = fanout(s);
+    const lo = await f.openTap({ rate: 16000 });
+    const hi = await f.openTap({ rate: 24000 });
+    const kept: Int16Array[] = [];
+    lo.on('audio', (x) => kept.push(x.samples));
+    for (let k = 0; k < 50; k++) {
+      const pcm = new Int16Array(480);
+      for (let i = 0; i < 480; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * 1000 * (k * 480 + i)) / 24000));
+      s.emit('audio', { rate: 24000, pcm });
+    }
+    assert.equal(new Set(kept.map((c) => c.buffer)).size, kept.length, 'every chunk has its own memory');
+    const all = new Int16Array(kept.reduce((n, c) => n + c.length, 0));
+    let o = 0;
+    for (const c of kept) { all.set(c, o); o += c.length; }
+    const x = all.subarray(1600); // past the filter's start-up
+    assert.ok(Math.abs(toneAmplitude(x, 16000, 1000) - 8000) < 8000 * 0.03, `1 kHz level ${toneAmplitude(x, 16000, 1000)}`);
+    assert.ok(toneAmplitude(x, 16000, 3000) < 100, 'no other tone');
+    await hi.close();
     await lo.close();
   });
 

@@ -16,6 +16,13 @@
 // the tap was open, read when it closes. Taps emit synchronously: a tap consumer that cannot keep
 // up (a slow WebSocket) sheds on its own side (src/events/media-streams), never here.
 //
+// Allocation: a tap at the engine's rate gets the engine's chunk itself (shared, read-only). A tap
+// at another rate resamples into its own reused scratch buffer and hands out ONE exact-size copy
+// per chunk (before: a maxOutput-sized array plus a subarray view). PARTIAL: the copy stays
+// because AudioTapEvents lets a consumer keep the chunk, and one does: the pocketsphinx
+// transcriber writes a view of it to the child's stdin, which may queue it; handing out the
+// scratch itself needs that contract narrowed ("valid during the listener call") first.
+//
 // Close cascade: tap.close() or the endpoint closing emits the tap's 'closed' once; the last tap
 // closing stops the engine stream.
 import { EventEmitter } from 'node:events';
@@ -33,6 +40,8 @@ class Tap extends EventEmitter<AudioTapEvents> implements AudioTap {
   /** Engine streamDropped when this tap opened. */
   droppedAtOpen = 0;
   resampler: Resampler | undefined;
+  /** The resampler's output, reused chunk after chunk (grown only when a chunk is longer). */
+  private scratch = new Int16Array(0);
 
   constructor(readonly opts: TapOptions, private readonly onClose: (t: Tap) => Promise<void>) {
     super();
@@ -45,9 +54,11 @@ class Tap extends EventEmitter<AudioTapEvents> implements AudioTap {
       return;
     }
     if (!this.resampler || this.resampler.inRate !== rate) this.resampler = new Resampler(rate, this.opts.rate);
-    const out = new Int16Array(this.resampler.maxOutput(pcm.length));
-    const n = this.resampler.process(pcm, out);
-    this.emit('audio', { rate: this.opts.rate, samples: n === out.length ? out : out.subarray(0, n) });
+    const max = this.resampler.maxOutput(pcm.length);
+    if (this.scratch.length < max) this.scratch = new Int16Array(max);
+    const n = this.resampler.process(pcm, this.scratch);
+    // A copy the consumer may keep (see the header): the scratch is overwritten by the next chunk.
+    this.emit('audio', { rate: this.opts.rate, samples: this.scratch.slice(0, n) });
   }
 
   markClosed(): void {
