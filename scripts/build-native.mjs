@@ -14,6 +14,8 @@ const root = new URL('..', import.meta.url).pathname;
 const force = process.argv.includes('--force');
 const quiet = process.argv.includes('--quiet');
 const say = (m) => { if (!quiet) console.log(`build-native: ${m}`); };
+// CI sets it: there a module that could not be built is a failed install, not a fallback.
+const required = process.env.SWITCHBOARD_NATIVE_REQUIRED === '1';
 
 const modules = [{ src: 'native/rtp-pacer.c', out: 'native/build/rtp_pacer.node', libs: ['-lpthread'] }];
 
@@ -34,7 +36,7 @@ if (process.platform !== 'linux') {
 const inc = headersDir();
 if (!inc) {
   console.warn('build-native: Node headers (node_api.h) not found: the media engine will use its JavaScript send path');
-  process.exit(0);
+  process.exit(required ? 1 : 0);
 }
 const cc = process.env.CC || 'cc';
 let failed = 0;
@@ -52,4 +54,4 @@ for (const m of modules) {
     say(`built ${m.out}`);
   }
 }
-process.exit(process.env.SWITCHBOARD_NATIVE_REQUIRED === '1' && failed ? 1 : 0);
+process.exit(required && (failed || modules.some((m) => !existsSync(join(root, m.out)))) ? 1 : 0);
