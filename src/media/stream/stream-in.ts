@@ -116,7 +116,8 @@ export class StreamIn implements AudioSource {
     while (o < out.length && this.chunks.length > 0) {
       const c = this.chunks[0];
       const k = Math.min(out.length - o, c.length - this.head);
-      out.set(c.subarray(this.head, this.head + k), o);
+      // A loop, not out.set(c.subarray(…)): no view object per frame on the tick.
+      for (let i = 0, h = this.head; i < k; i++) out[o + i] = c[h + i];
       o += k;
       this.head += k;
       if (this.head === c.length) {

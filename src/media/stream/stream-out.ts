@@ -65,7 +65,9 @@ export class StreamOut {
     let i = 0;
     while (i < n) {
       const k = Math.min(n - i, this.frameSize - this.fill);
-      this.current.set(src.subarray(i, i + k), this.fill);
+      // A loop, not set(src.subarray(…)): no view object per frame on the tick.
+      const cur = this.current;
+      for (let j = 0, f = this.fill; j < k; j++) cur[f + j] = src[i + j];
       this.fill += k;
       i += k;
       if (this.fill === this.frameSize) {
