@@ -16,7 +16,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,8 @@ describe('native API: live transcription of a SIPp caller to the app\'s WebSocke
   let wss: WebSocketServer;
   let wsUrl: string;
   const frames: Record<string, unknown>[] = [];
+  /** Date.now() when frames[i] arrived: a result cannot describe audio not yet sent. */
+  const arrivedAt: number[] = [];
   const closes: number[] = [];
   const events = (): Event[] => hooks.received.map((q) => JSON.parse(q.body) as Event);
   const event = (type: string, callId?: string, ms = 15_000): Promise<Event> =>
@@ -73,7 +75,10 @@ describe('native API: live transcription of a SIPp caller to the app\'s WebSocke
     assert.equal(spawnSync('sox', [wav, '-r', '8000', '-c', '1', '-t', 'ul', join(work, 'tone.ulaw'), 'pad', '0.3', '1.5']).status, 0, 'sox makes µ-law');
     wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     wss.on('connection', (ws) => {
-      ws.on('message', (m) => frames.push(JSON.parse(m.toString()) as Record<string, unknown>));
+      ws.on('message', (m) => {
+        frames.push(JSON.parse(m.toString()) as Record<string, unknown>);
+        arrivedAt.push(Date.now());
+      });
       ws.on('close', (code) => closes.push(code));
     });
     await new Promise<void>((r) => wss.once('listening', () => r()));
@@ -108,6 +113,35 @@ applications:
     assert.deepEqual(update.required, ['locale']);
   });
 
+  /**
+   * offsetMs/durationMs are stream time since the transcription started (docs/speech.md). Real
+   * checks, not `>= 0`: final results come in order (offsets non-decreasing, an utterance never
+   * starts before the previous one ended), each word lies inside its utterance in order, and no
+   * result describes audio later than the wall time elapsed between the start request and its
+   * arrival (SIPp sends in real time; 250 ms covers packetisation and rounding).
+   */
+  function assertOffsetsTrue(requestedAt: number, when: string): void {
+    const finals = frames.map((f, i) => ({ f, at: arrivedAt[i]! })).filter(({ f }) => f.type === 'transcript' && f.final === true);
+    assert.ok(finals.length >= 1, `${when}: a final result`);
+    let prevOffset = -1;
+    let prevEnd = 0;
+    for (const { f, at } of finals) {
+      const offset = Number(f.offsetMs);
+      const end = offset + Number(f.durationMs);
+      const where = `${when}: final ${JSON.stringify(f.text)} at ${offset}+${String(f.durationMs)} ms (previous ended ${prevEnd} ms)`;
+      assert.ok(Number.isInteger(offset) && offset >= 0 && end >= offset, where);
+      assert.ok(offset >= prevOffset && offset >= prevEnd, `${where}: out of order or overlapping`);
+      assert.ok(end <= at - requestedAt + 250, `${where}: past the ${at - requestedAt} ms of audio sent since the start request`);
+      let wordEnd = offset;
+      for (const w of (f.words ?? []) as { text: string; offsetMs: number; durationMs: number }[]) {
+        assert.ok(w.offsetMs >= wordEnd && w.offsetMs + w.durationMs <= end, `${where}: word ${w.text} at ${w.offsetMs}+${w.durationMs} ms`);
+        wordEnd = w.offsetMs + w.durationMs;
+      }
+      prevOffset = offset;
+      prevEnd = end;
+    }
+  }
+
   test('answer → transcription to ws:// → start message then a final "i would …"; stop → closed 1000 and transcription.stopped; bad input refused', { timeout: 50_000 }, async () => {
     const sipp = runSipp({
       scenario: 'acs-uac-tone-wait-bye.xml', target: node.sip, service: NUMBER, args: ['-mp', String(await freeUdpPort())],
@@ -132,6 +166,7 @@ applications:
     assert.equal(badLocale.status, 400);
     assert.equal(badLocale.json.error.code, 'VALIDATION_FAILED');
 
+    const requestedAt = Date.now(); // offsets count from the transcription's start, which is later
     const started = await api('POST', `/v1/calls/${callId}/transcription`, { url: wsUrl, operationContext: 'scribe-1' });
     assert.equal(started.status, 202, JSON.stringify(started.json));
     assert.equal(started.json.name, 'startTranscription');
@@ -153,7 +188,7 @@ applications:
     assert.equal(first.locale, 'en-US');
     assert.ok(frames.slice(1).every((f) => f.type === 'transcript'), 'only transcripts after the start message');
     assert.ok(Number(final.durationMs) > 500, 'over 0.5 s of speech');
-    assert.ok(Number(final.offsetMs) >= 0);
+    assertOffsetsTrue(requestedAt, 'before update');
     assert.ok(Array.isArray(final.words) && (final.words as unknown[]).length >= 2, 'per-word results');
     assert.equal((final.participant as { kind?: string } | undefined)?.kind, 'phone', 'the caller is the speaker');
 
@@ -169,6 +204,17 @@ applications:
     assert.equal(op.state, 'failed', JSON.stringify(op));
     assert.equal(op.result.code, 400);
 
+    // After the restart, the next "i would" sentence: SIPp loops the file, so in stream time
+    // sentence onsets are a whole number of loops apart. An engine restarted from offset 0 (the
+    // base lost) would put it ~2.6 s (the stream time before the update) off that grid.
+    const loopMs = statSync(join(work, 'tone.ulaw')).size / 8; // 8 kHz µ-law: 8 bytes a ms
+    const next = await until(() => frames.find((f) => f !== final && f.type === 'transcript' && f.final === true
+      && /\bi would\b/.test(String(f.text)) && Number(f.offsetMs) > Number(final.offsetMs)), 'a second final "i would" after the update', 15_000);
+    const loops = (Number(next.offsetMs) - Number(final.offsetMs)) / loopMs;
+    console.log(`  next: ${JSON.stringify(next.text)} offset ${String(next.offsetMs)} ms = ${loops.toFixed(3)} loops of ${loopMs} ms after the first`);
+    assert.ok(Math.round(loops) >= 1 && Math.abs(loops - Math.round(loops)) * loopMs < 300,
+      `onsets ${String(final.offsetMs)} and ${String(next.offsetMs)} ms are not a whole number of ${loopMs} ms loops apart`);
+
     const stop = await api('POST', `/v1/calls/${callId}/transcription/stop`, {});
     assert.equal(stop.status, 202, JSON.stringify(stop.json));
     assert.equal(stop.json.name, 'stopTranscription');
@@ -176,6 +222,9 @@ applications:
     assert.equal(stopped.data.reason, 'stopped');
     assert.ok(Number(stopped.data.results) >= 1, `results ${String(stopped.data.results)}`);
     await until(() => (closes.length > 0 ? true : undefined), 'the socket closing', 5000);
+    // The update restarted the engine; its results must go on counting from the transcription's
+    // start (transcription-session.ts baseMs), not from 0 again.
+    assertOffsetsTrue(requestedAt, 'across the locale update');
     assert.deepEqual(closes, [1000], 'stop closes the socket normally, once');
     assert.equal(events().filter((e) => e.type === 'transcription.stopped' && e.callId === callId).length, 1, 'one stopped event');
 
