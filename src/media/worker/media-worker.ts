@@ -317,7 +317,7 @@ function load(): WorkerLoad {
     gcSteered: gcSteer.steered,
     tickErrors,
     ...(pacer ? { pacer: pacer.stats() } : {}),
-    heapUsedBytes: process.memoryUsage().heapUsed,
+    heapUsedBytes: health.heapUsedBytes(),
     ...relayLoad(),
   };
 }
