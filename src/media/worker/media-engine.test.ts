@@ -131,8 +131,9 @@ test('RFC 4733 digits from the peer become dtmf events (source rfc4733), exactly
   assert.equal(st.latch, 'signaled');
   assert.deepEqual(st.sendingTo, { address: '127.0.0.1', port: p.port });
   // Dropped either by the kernel once the socket is connect()ed (not counted) or, if they beat
-  // the connect, by the latch (counted): never accepted either way — no digit 9 above.
-  assert.ok(st.rejectedPackets === 0 || st.rejectedPackets === strangerPackets, `rejected ${st.rejectedPackets}`);
+  // the connect, by the latch (counted) — the connect can complete in the middle of the
+  // stranger's packets, so any count up to all of them: never accepted either way (no digit 9).
+  assert.ok(st.rejectedPackets >= 0 && st.rejectedPackets <= strangerPackets, `rejected ${st.rejectedPackets} of ${strangerPackets}`);
   assert.ok(st.packetsIn >= 5 + 2 * 4, `packetsIn ${st.packetsIn}`);
   await h.close();
   p.close();
