@@ -29,6 +29,7 @@
 #include <node_api.h>
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -293,7 +294,7 @@ static napi_value js_submit(napi_env env, napi_callback_info info) {
   double due_ms = 0;
   napi_get_value_int32(env, argv[2], &len);
   napi_get_value_double(env, argv[3], &due_ms);
-  if (len <= 0 || (size_t)len > bytes || len > MAX_PACKET) return no;
+  if (len <= 0 || (size_t)len > bytes || len > MAX_PACKET || !isfinite(due_ms)) return no;
   slot_t *s = &slots[i];
   if (atomic_load_explicit(&s->state, memory_order_acquire) != S_IDLE) return no;
   memcpy(s->buf, data, (size_t)len);

@@ -117,7 +117,17 @@ test('close() with a packet still queued drops it; the freed slot is reused; a c
   rx.close();
 });
 
-test('bad arguments are refused, not crashed on', { skip }, () => {
+test('bad arguments are refused, not crashed on', { skip }, async () => {
+  const { tx, rx, got } = await pair();
+  const slot = pacer!.open(socketFd(tx)!);
+  assert.equal(pacer!.submit(slot, new Uint8Array(10), 10, Number.NaN), false, 'a due time that is not a number');
+  assert.equal(pacer!.submit(slot, new Uint8Array(10), 0, pacer!.now()), false, 'an empty packet');
+  assert.equal(pacer!.pending(slot), false);
+  await wait(20);
+  assert.equal(got.length, 0);
+  pacer!.close(slot);
+  tx.close();
+  rx.close();
   assert.throws(() => pacer!.open(-1), /file descriptor/);
   assert.equal(pacer!.submit(999999, new Uint8Array(10), 10, 0), false);
   assert.equal(pacer!.submit(0, new Uint8Array(10), 20, 0), false, 'len beyond the bytes');

@@ -736,6 +736,7 @@ export class RtpEndpoint {
     }
     const target = this.latch.target();
     const canSend = !alreadySent && target !== undefined && (this.direction === 'sendrecv' || this.direction === 'sendonly');
+    if (alreadySent) this.tx.marker = false; // the packet that left carried the marker when one was due
     if (canSend) {
       const te = this.tePt !== undefined ? this.dtmfSender.next(nowMs, this.tx.ts) : undefined;
       if (te) {
