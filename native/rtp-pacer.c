@@ -274,13 +274,26 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return num(env, i);
 }
 
+/* The slot named by a call's only argument, or -1 (missing, not a number, never opened). */
+static int slot_of_call(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return -1;
+  return slot_arg(env, argv[0]);
+}
+
+static napi_value boolean(napi_env env, int v) {
+  napi_value r;
+  napi_get_boolean(env, v != 0, &r);
+  return r;
+}
+
 /* submit(slot, bytes: Uint8Array, len, dueMs) -> true when queued; false when the slot still holds a packet (or is closed). */
 static napi_value js_submit(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  napi_value no;
-  napi_get_boolean(env, false, &no);
+  napi_value no = boolean(env, 0);
   if (argc < 4) return no;
   int i = slot_arg(env, argv[0]);
   if (i < 0) return no;
@@ -308,40 +321,25 @@ static napi_value js_submit(napi_env env, napi_callback_info info) {
     pthread_cond_signal(&cv);
     pthread_mutex_unlock(&mu);
   }
-  napi_value yes;
-  napi_get_boolean(env, true, &yes);
-  return yes;
+  return boolean(env, 1);
 }
 
 /* cancel(slot) -> true when a queued packet was taken back (it will not be sent); false when it was sent already or none was queued. */
 static napi_value js_cancel(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  napi_value r;
-  int i = argc < 1 ? -1 : slot_arg(env, argv[0]);
-  napi_get_boolean(env, i >= 0 && atomic_load(&slots[i].state) != S_FREE && cancel_slot(&slots[i]), &r);
-  return r;
+  int i = slot_of_call(env, info);
+  return boolean(env, i >= 0 && atomic_load(&slots[i].state) != S_FREE && cancel_slot(&slots[i]));
 }
 
 /* pending(slot) -> true while a submitted packet has not been sent yet. */
 static napi_value js_pending(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  napi_value r;
-  int i = argc < 1 ? -1 : slot_arg(env, argv[0]);
+  int i = slot_of_call(env, info);
   int st = i < 0 ? S_FREE : atomic_load(&slots[i].state);
-  napi_get_boolean(env, st == S_READY || st == S_SENDING, &r);
-  return r;
+  return boolean(env, st == S_READY || st == S_SENDING);
 }
 
 /* close(slot): cancel, wait out a send in progress, free. After it returns the fd is not used again. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int i = argc < 1 ? -1 : slot_arg(env, argv[0]);
+  int i = slot_of_call(env, info);
   if (i >= 0 && atomic_load(&slots[i].state) != S_FREE) free_slot(i);
   return NULL;
 }
@@ -351,7 +349,6 @@ static napi_value js_send_now(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  napi_value r;
   int32_t fd = -1, len = 0;
   void *data = NULL;
   size_t bytes = 0, off = 0;
@@ -361,8 +358,7 @@ static napi_value js_send_now(napi_env env, napi_callback_info info) {
            napi_get_typedarray_info(env, argv[1], &tt, &bytes, &data, &ab, &off) == napi_ok && tt == napi_uint8_array &&
            napi_get_value_int32(env, argv[2], &len) == napi_ok && len > 0 && (size_t)len <= bytes;
   ok = ok && send(fd, data, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL) == len;
-  napi_get_boolean(env, ok, &r);
-  return r;
+  return boolean(env, ok);
 }
 
 static void set_num(napi_env env, napi_value o, const char *k, double v) {

@@ -8,10 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ULAW_DECODE } from '../codecs/index.ts';
 import { loadPacer } from '../engine/index.ts';
 import { MediaEngine, type MediaEndpointHandle } from './index.ts';
-import { RtpPeer, dominantHz, until, wait, type ReceivedRtp } from './test-rtp-peer.ts';
+import { RtpPeer, loudPcmu, dominantHz, until, wait, type ReceivedRtp } from './test-rtp-peer.ts';
 
 const PCMU = { name: 'PCMU', clockRate: 8000, payloadType: 0 };
 const skip = loadPacer() ? false : 'the native pacer is not built (node scripts/build-native.mjs)';
@@ -25,11 +24,7 @@ test.after(async () => {
   await engine.close();
 });
 
-const loud = (payload: Buffer) => {
-  let s = 0;
-  for (let i = 0; i < payload.length; i++) s += Math.abs(ULAW_DECODE[payload[i]]);
-  return s / payload.length > 500;
-};
+const loud = loudPcmu;
 const tone = (hz: number, ms: number) => ({ kind: 'tone' as const, tone: { freqs: [hz], onMs: ms, offMs: 0, totalMs: ms } });
 
 /** A connected endpoint (the peer sent first, so the latch settled and the socket is connect()ed) and its peer. */

@@ -202,6 +202,13 @@ export function toneShare(x: ArrayLike<number>, rate: number, hz: number): numbe
   return goertzelPower(f, 0, f.length, goertzelCoefficient(hz, rate)) / (e * f.length / 2);
 }
 
+/** A PCMU payload with sound in it (mean |sample| above 500): a prompt's tone, not silence. */
+export function loudPcmu(payload: Uint8Array): boolean {
+  let s = 0;
+  for (let i = 0; i < payload.length; i++) s += Math.abs(ULAW_DECODE[payload[i]]);
+  return s / payload.length > 500;
+}
+
 export function rms(x: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i] * x[i];
