@@ -83,6 +83,8 @@ static const int64_t late_bounds_ns[LATE_BUCKETS - 1] = {50000, 100000, 250000, 
 static _Atomic uint64_t late_hist[LATE_BUCKETS];
 static _Atomic int64_t late_max_ns;
 static char priority_desc[64] = "not started";
+/* Set by the pacer thread once it has chosen its scheduling (priority_desc is final then). */
+static _Atomic int priority_set;
 
 static int64_t mono_ns(void) {
   struct timespec ts;
@@ -129,6 +131,7 @@ static void set_priority(void) {
 static void *pacer_main(void *arg) {
   (void)arg;
   set_priority();
+  atomic_store(&priority_set, 1);
   for (;;) {
     int64_t now = mono_ns();
     int64_t next = INT64_MAX;
@@ -387,6 +390,23 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   return o;
 }
 
+/* start() -> the pacer thread's scheduling ("SCHED_FIFO 10", "nice -15 ...", ...), once it has chosen it (waits up to 1 s); throws when the thread cannot start. */
+static napi_value js_start(napi_env env, napi_callback_info info) {
+  (void)info;
+  pthread_once(&once, start_once);
+  if (!started) {
+    napi_throw_error(env, NULL, "rtp-pacer: the pacer thread could not start");
+    return NULL;
+  }
+  for (int i = 0; i < 1000 && !atomic_load(&priority_set); i++) {
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 1000000};
+    nanosleep(&ts, NULL);
+  }
+  napi_value r;
+  CHECK(napi_create_string_utf8(env, priority_desc, NAPI_AUTO_LENGTH, &r));
+  return r;
+}
+
 /* now() -> CLOCK_MONOTONIC in ms (the clock due times are on; process.hrtime uses the same). */
 static napi_value js_now(napi_env env, napi_callback_info info) {
   (void)info;
@@ -395,6 +415,7 @@ static napi_value js_now(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
+    {"start", NULL, js_start, NULL, NULL, NULL, napi_default, NULL},
     {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
     {"submit", NULL, js_submit, NULL, NULL, NULL, napi_default, NULL},
     {"cancel", NULL, js_cancel, NULL, NULL, NULL, napi_default, NULL},

@@ -135,3 +135,11 @@ test('bad arguments are refused, not crashed on', { skip }, async () => {
   assert.equal(pacer!.cancel(-3), false);
   assert.equal(pacer!.sendNow(-1, new Uint8Array(10), 10), false);
 });
+
+test('start() says how the pacer thread is scheduled: real-time when the process may (root here)', { skip }, () => {
+  const sched = pacer!.start();
+  assert.equal(pacer!.start(), sched, 'idempotent');
+  assert.equal(pacer!.stats().priority, sched);
+  if (process.getuid?.() === 0 && process.env.SWITCHBOARD_MEDIA_PACER_RT !== '0') assert.equal(sched, 'SCHED_FIFO 10');
+  else assert.match(sched, /^(SCHED_FIFO 10|nice -15|default)/);
+});

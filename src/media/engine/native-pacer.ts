@@ -27,6 +27,8 @@ export interface PacerStats {
 }
 
 export interface NativePacer {
+  /** Start the pacer thread (idempotent; open() also does) and return the scheduling it got: "SCHED_FIFO 10", "nice -15 …" or why neither. */
+  start(): string;
   /** Borrow a socket's fd (a connected UDP socket): returns a slot. Throws when no slot is left. */
   open(fd: number): number;
   /** Queue `bytes[0, len)` to leave on the slot's socket at `dueMs` (monotonic ms, the clock of process.hrtime); false when the slot still holds a packet. */

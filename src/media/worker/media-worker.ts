@@ -583,6 +583,21 @@ if (healthLogMs > 0) {
  * a busy machine the ticker is not the one waiting for a CPU: OS run-queue delay is the largest
  * source of send jitter once a worker carries hundreds of calls. Returns a warning if not allowed.
  */
+/**
+ * Start the native pacer's thread now (not at the first call) so that a missing privilege is
+ * said at start-up: without real-time scheduling its sends compete with the workers' ticks and
+ * the send-jitter numbers of docs/benchmarks.md do not hold. Returns a warning, or undefined.
+ */
+function startPacer(): string | undefined {
+  if (!pacer) return undefined;
+  try {
+    const sched = pacer.start();
+    return sched.startsWith('SCHED_FIFO') ? undefined : `the native RTP pacer runs at ${sched}, not real-time (SCHED_FIFO needs CAP_SYS_NICE): outbound send jitter may suffer under load`;
+  } catch (err) {
+    return `the native RTP pacer could not start (${(err as Error).message})`;
+  }
+}
+
 function applyThreadNice(nice: number | undefined): string | undefined {
   if (nice === undefined) return undefined;
   try {
@@ -595,7 +610,7 @@ function applyThreadNice(nice: number | undefined): string | undefined {
   }
 }
 
-const warning = applyThreadNice(init.threadNice);
+const warning = [applyThreadNice(init.threadNice), startPacer()].filter(Boolean).join('; ') || undefined;
 // Load the players module now, not on the first play: its import took ~25 ms, which the first
 // prompt of each worker waited for (part of the play → first RTP tail, docs/benchmarks.md).
 void loadPlayers();
