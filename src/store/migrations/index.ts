@@ -10,6 +10,7 @@ import { m0005Calls } from './0005-calls.ts';
 import { m0006CallHandling } from './0006-call-handling.ts';
 import { m0007AcsKeys } from './0007-acs-keys.ts';
 import { m0008TrunkRegistrations } from './0008-trunk-registrations.ts';
+import { m0009LegFlags } from './0009-leg-flags.ts';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_registrations': m0001Registrations,
@@ -20,4 +21,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0006_call_handling': m0006CallHandling,
   '0007_acs_keys': m0007AcsKeys,
   '0008_trunk_registrations': m0008TrunkRegistrations,
+  '0009_leg_flags': m0009LegFlags,
 });
