@@ -1,5 +1,5 @@
 // Mounts the ACS Call Automation data plane (vendor-apis.md A.1) on the HTTP app: HMAC auth
-// against the applications' ACS access keys (A.10), the routes mapped onto CallService
+// against the applications' ACS access keys (A.10, ./acs-key-matcher.ts), the routes mapped onto CallService
 // operations, errors in ACS's shape {error: {code, message}} (A.9), Repeatability-* headers
 // through the shared idempotency guard, and the OpenID configuration + JWKS for callback JWTs.
 // Any api-version is accepted. The routes live in ./routes/ (one module per area, see
@@ -10,9 +10,9 @@ import { applicationPrincipal, type CallService, type Participant, type Principa
 import { createIdempotencyGuard, type IdempotencyStore } from '../../http/index.ts';
 import { systemClock, type Clock } from '../../lib/index.ts';
 import { AcsError, bad, fromCallError, need, notFound } from './acs-error.ts';
+import { AcsKeyMatcher, type AcsAuthStats } from './acs-key-matcher.ts';
 import { serverCallIdOf } from './callback-events.ts';
 import type { CallbackJwtSigner } from './callback-jwt.ts';
-import { verifyHmac } from './hmac-auth.ts';
 import { toIdentifier, toParticipant } from './identifiers.ts';
 import type { IncomingCallContexts } from './incoming-call-context.ts';
 import { EventGridPublisher } from './incoming-call.ts';
@@ -42,7 +42,13 @@ declare module 'fastify' {
   interface FastifyRequest { acsRawBody?: Buffer }
 }
 
-export function registerAcsFace(app: FastifyInstance, opts: AcsFaceOptions): void {
+/** What a mounted face exposes to its node. */
+export interface AcsFace {
+  /** HMAC auth counters (requests, HMACs computed, key reads) since the face was mounted. */
+  readonly authStats: Readonly<AcsAuthStats>;
+}
+
+export function registerAcsFace(app: FastifyInstance, opts: AcsFaceOptions): AcsFace {
   const clock = opts.clock ?? systemClock;
   const eventGrid = opts.eventGrid ?? new EventGridPublisher();
   const sipDomain = opts.sipDomain ?? 'localhost';
@@ -57,43 +63,21 @@ export function registerAcsFace(app: FastifyInstance, opts: AcsFaceOptions): voi
         clock,
       })
     : undefined;
-  let keyCache: { at: number; keys: { applicationId: string; key: string }[] } | undefined;
-  let reading: Promise<{ applicationId: string; key: string }[]> | undefined;
-  const allKeys = async (fresh = false): Promise<{ applicationId: string; key: string }[]> => {
-    // Short cache: one query per second at most; a revoked key stops working within 1 s.
-    if (!fresh && keyCache && clock.now() - keyCache.at < 1000) return keyCache.keys;
-    // Single flight: concurrent requests share one read.
-    reading ??= (async () => {
-      try {
-        const t = need(opts.tenancy(), 'tenancy');
-        const at = clock.now();
-        const keys = await t.acs.allActiveKeys();
-        keyCache = { at, keys };
-        return keys;
-      } finally {
-        reading = undefined;
-      }
-    })();
-    return reading;
-  };
+  const keys = new AcsKeyMatcher({
+    load: () => need(opts.tenancy(), 'tenancy').acs.allActiveKeys(), clock,
+    ...(opts.maxSkewMs !== undefined ? { maxSkewMs: opts.maxSkewMs } : {}),
+  });
 
   const auth = async (request: FastifyRequest): Promise<void> => {
-    const check = (keys: { applicationId: string; key: string }[]) => verifyHmac({ method: request.method, pathAndQuery: request.url, headers: request.headers as Record<string, string>, body: request.acsRawBody ?? '' },
-      keys.map((k) => k.key), { now: clock.now(), ...(opts.maxSkewMs !== undefined ? { maxSkewMs: opts.maxSkewMs } : {}) });
-    let keys = await allKeys();
-    let r = check(keys);
-    // A key issued since the cache was filled works at once: on a signature mismatch the keys
-    // are reread (one shared read for concurrent mismatches; a request with a bad signature
-    // costs one indexed query, like any authenticated request without the cache).
-    if (!r.ok && r.failure !== 'STALE_DATE') {
-      keys = await allKeys(true);
-      r = check(keys);
-    }
+    const r = await keys.authenticate(
+      { method: request.method, pathAndQuery: request.url, headers: request.headers as Record<string, string>, body: request.acsRawBody ?? '' },
+      { connection: request.raw.socket, peer: request.ip },
+    );
     if (!r.ok) {
       const why = r.failure === 'STALE_DATE' ? 'The request date (x-ms-date) is outside the allowed clock skew.' : 'Denied by the HMAC authentication: the signature does not match.';
       throw new AcsError(401, r.failure === 'STALE_DATE' ? 'RequestDateOutOfRange' : 'Unauthorized', why);
     }
-    request.principal = applicationPrincipal(keys[r.keyIndex].applicationId);
+    request.principal = applicationPrincipal(r.applicationId);
   };
 
   void app.register(async (api) => {
@@ -202,4 +186,6 @@ export function registerAcsFace(app: FastifyInstance, opts: AcsFaceOptions): voi
     }
     throw notFound(`No ACS route for ${request.method} ${path}`);
   }
+
+  return { authStats: keys.stats };
 }

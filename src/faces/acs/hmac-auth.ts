@@ -5,9 +5,10 @@
 //   stringToSign = VERB \n pathAndQuery \n x-ms-date;host;x-ms-content-sha256
 //   Authorization: HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=<b64>
 //
-// The signature is checked against every active access key of an application (several per
-// application so a key can be rotated without downtime), the body hash against the raw body,
-// and the date against a clock-skew window. It never says which part failed beyond a code:
+// The header carries no key id, so the signature is checked against candidate keys (several
+// per application so a key can be rotated without downtime; which keys, in which order, is
+// ./acs-key-matcher.ts's business), the body hash against the raw body, and the date against a
+// clock-skew window. It never says which part failed beyond a code:
 // an attacker learns nothing from the difference.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -48,12 +49,24 @@ function header(h: SignedRequest['headers'], name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** The signed parts of a request whose headers, date and body hash passed: what a key is tried against. */
+export interface SignedParts {
+  method: string;
+  pathAndQuery: string;
+  date: string;
+  host: string;
+  bodyHash: string;
+  /** The base64 signature the client sent. */
+  signature: string;
+}
+
 /**
- * Which of `keys` (base64) signed the request: its index, or a failure code. The host is the
- * one the client signed: `x-ms-host` when present (the SDK sets it for recording downloads),
- * else `Host` — so a reverse proxy must preserve Host.
+ * Everything but the key: the headers are present and well-formed, the date is within the skew
+ * window, the body hash matches the raw body. Costs one SHA-256 of the body and no HMAC. The
+ * host is the one the client signed: `x-ms-host` when present (the SDK sets it for recording
+ * downloads), else `Host` — so a reverse proxy must preserve Host.
  */
-export function verifyHmac(req: SignedRequest, keys: readonly string[], check: HmacCheck): { ok: true; keyIndex: number } | { ok: false; failure: HmacFailure } {
+export function parseSignedRequest(req: SignedRequest, check: HmacCheck): { ok: true; parts: SignedParts } | { ok: false; failure: HmacFailure } {
   const auth = header(req.headers, 'authorization');
   const date = header(req.headers, 'x-ms-date') ?? header(req.headers, 'date');
   const sentHash = header(req.headers, 'x-ms-content-sha256');
@@ -65,9 +78,23 @@ export function verifyHmac(req: SignedRequest, keys: readonly string[], check: H
   if (Number.isNaN(at)) return { ok: false, failure: 'MALFORMED' };
   if (Math.abs(check.now - at) > (check.maxSkewMs ?? 300_000)) return { ok: false, failure: 'STALE_DATE' };
   if (!safeEqual(contentHash(req.body), sentHash)) return { ok: false, failure: 'BODY_HASH_MISMATCH' };
-  const given = m[2].trim();
+  return { ok: true, parts: { method: req.method, pathAndQuery: req.pathAndQuery, date, host, bodyHash: sentHash, signature: m[2].trim() } };
+}
+
+/** Whether `base64Key` made the signature: one HMAC, compared in constant time. */
+export function signedWith(parts: SignedParts, base64Key: string): boolean {
+  return safeEqual(computeHmacSignature(base64Key, parts.method, parts.pathAndQuery, parts.date, parts.host, parts.bodyHash), parts.signature);
+}
+
+/**
+ * Which of `keys` (base64) signed the request: its index, or a failure code. Tries every key
+ * in order (one HMAC each); the face narrows the keys first (./acs-key-matcher.ts).
+ */
+export function verifyHmac(req: SignedRequest, keys: readonly string[], check: HmacCheck): { ok: true; keyIndex: number } | { ok: false; failure: HmacFailure } {
+  const r = parseSignedRequest(req, check);
+  if (!r.ok) return r;
   for (let i = 0; i < keys.length; i++) {
-    if (safeEqual(computeHmacSignature(keys[i], req.method, req.pathAndQuery, date, host, sentHash), given)) return { ok: true, keyIndex: i };
+    if (signedWith(r.parts, keys[i])) return { ok: true, keyIndex: i };
   }
   return { ok: false, failure: 'BAD_SIGNATURE' };
 }
