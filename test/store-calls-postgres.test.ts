@@ -2,13 +2,15 @@
 // PostgreSQL, with the same checks on SQLite side by side so a dialect difference shows up as
 // one backend failing: round trips of every column (bigint times come back as numbers, JSON
 // columns as objects, nulls as null), patches, pages by time with afterId cursors and ties,
-// tenant filters, cascades, and atomicity inside Store.transaction.
+// tenant filters, cascades, and atomicity inside Store.transaction; the legs' participant
+// flags (muted, onHold — migration 0009), also on rows written before 0009.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openDatabase, type CallRecord, type CdrRecord, type LegRecord, type RecordingRecord, type Store } from '../src/store/index.ts';
+import type { Kysely } from 'kysely';
+import { MIGRATIONS, migrateToLatest, openDatabase, type CallRecord, type CdrRecord, type LegRecord, type RecordingRecord, type Store } from '../src/store/index.ts';
 import { postgresSkipReason, startPostgres, type PostgresCluster } from './helpers/postgres.ts';
 
 // Beyond 2^31 on purpose: ms timestamps need bigint columns and a lossless read-back.
@@ -28,7 +30,7 @@ function leg(id: string, callId: string, createdAt: number): LegRecord {
   return {
     id, callId, applicationId: 'app1', participant: { kind: 'phone', number: '+15550001', display: 'Ann "A" Ö' },
     role: 'caller', direction: 'inbound', state: 'ringing', createdAt, ringingAt: null, answeredAt: null,
-    endedAt: null, endReason: null, endedBy: null, sipStatus: null, updatedAt: createdAt,
+    endedAt: null, endReason: null, endedBy: null, sipStatus: null, updatedAt: createdAt, muted: false, onHold: false,
   };
 }
 
@@ -162,5 +164,68 @@ for (const backend of ['postgres', 'sqlite'] as const) {
       // A leg of an unknown call is refused (foreign key) on both engines.
       await assert.rejects(store.calls.calls.insertLeg(leg('leg-orphan', 'no-such-call', T0)));
     });
+
+    it('keeps the participant flags (migration 0009): default false, patched alone, the rest unchanged', async () => {
+      await store.calls.calls.insert(call('call-flags'));
+      // Written without the flags, as Call.addLeg writes a new leg: neither muted nor held.
+      const { muted: _m, onHold: _h, ...bare } = leg('leg-f1', 'call-flags', T0 + 1);
+      await store.calls.calls.insertLeg(bare);
+      await store.calls.calls.insertLeg({ ...leg('leg-f2', 'call-flags', T0 + 2), muted: true, onHold: true });
+      let [f1, f2] = await store.calls.calls.legs('call-flags');
+      assert.deepEqual([f1!.muted, f1!.onHold, f2!.muted, f2!.onHold], [false, false, true, true]);
+
+      assert.equal(await store.calls.calls.updateLeg('leg-f1', { muted: true, updatedAt: T0 + 10 }), true);
+      [f1] = await store.calls.calls.legs('call-flags');
+      assert.deepEqual(f1, { ...leg('leg-f1', 'call-flags', T0 + 1), muted: true, updatedAt: T0 + 10 }, 'only muted (and updatedAt) changed');
+      assert.equal(await store.calls.calls.updateLeg('leg-f1', { onHold: true, updatedAt: T0 + 20 }), true);
+      assert.equal(await store.calls.calls.updateLeg('leg-f1', { muted: false, updatedAt: T0 + 30 }), true);
+      [f1] = await store.calls.calls.legs('call-flags');
+      assert.deepEqual([f1!.muted, f1!.onHold], [false, true], 'unmute leaves hold as it was');
+      // A state patch (the leg ends) leaves the flags as they were.
+      assert.equal(await store.calls.calls.updateLeg('leg-f1', { state: 'ended', endedAt: T0 + 40, updatedAt: T0 + 40 }), true);
+      assert.equal(await store.calls.calls.updateLeg('leg-f1', { onHold: false, updatedAt: T0 + 50 }), true);
+      [f1, f2] = await store.calls.calls.legs('call-flags');
+      assert.deepEqual([f1!.state, f1!.muted, f1!.onHold, f2!.muted, f2!.onHold], ['ended', false, false, true, true], 'the other leg untouched');
+      assert.equal(await store.calls.calls.updateLeg('no-leg', { muted: true, updatedAt: T0 }), false);
+      // The flags are plain booleans, not the 0/1 of the column.
+      assert.equal(typeof f2!.muted, 'boolean');
+    });
   });
 }
+
+describe('migration 0009 on a store that already holds legs', { skip: pgSkip }, () => {
+  it('adds the flags as false to the rows of 0008, on PostgreSQL and on SQLite', async () => {
+    const cluster = await startPostgres();
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-legflags-'));
+    try {
+      for (const url of [await cluster.createDatabase(), undefined]) {
+        const store = await openDatabase({ url, dataDir: dir });
+        try {
+          const before0009 = Object.fromEntries(Object.entries(MIGRATIONS).filter(([name]) => name < '0009'));
+          await migrateToLatest(store.db, { migrations: before0009 });
+          // A leg row as 0008's code wrote it: no flag columns yet.
+          await store.db.insertInto('calls').values({
+            id: 'old-call', application_id: 'app1', direction: 'inbound', state: 'established', from_party: '{}', to_party: '{}',
+            callback_url: null, created_at: T0, ringing_at: null, answered_at: null, ended_at: null, end_reason: null,
+            ended_by: null, sip_status: null, updated_at: T0,
+          }).execute();
+          await (store.db as unknown as Kysely<Record<string, Record<string, unknown>>>).insertInto('legs').values({
+            id: 'old-leg', call_id: 'old-call', application_id: 'app1', participant: '{"kind":"phone","number":"+1555"}', role: 'caller',
+            direction: 'inbound', state: 'answered', created_at: T0, updated_at: T0,
+          }).execute();
+          assert.deepEqual(await migrateToLatest(store.db), ['0009_leg_flags'], `${url ? 'postgres' : 'sqlite'}: 0009 applied`);
+          const [old] = await store.calls.calls.legs('old-call');
+          assert.deepEqual([old!.id, old!.muted, old!.onHold], ['old-leg', false, false]);
+          assert.equal(await store.calls.calls.updateLeg('old-leg', { muted: true, onHold: true, updatedAt: T0 + 1 }), true);
+          const [now] = await store.calls.calls.legs('old-call');
+          assert.deepEqual([now!.muted, now!.onHold], [true, true]);
+        } finally {
+          await store.close();
+        }
+      }
+    } finally {
+      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -4,7 +4,7 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Schema } from '../schema.ts';
 import { pageSize, parseJson } from './json-column.ts';
-import type { CallPatch, CallRecord, JsonObject, LegPatch, LegRecord, TimePageQuery } from './records.ts';
+import type { CallPatch, CallRecord, JsonObject, LegPatch, LegRecord, NewLegRecord, TimePageQuery } from './records.ts';
 import type { CallsTable, LegsTable } from './tables.ts';
 
 export interface CallListQuery extends TimePageQuery {
@@ -51,13 +51,16 @@ export class CallRepository {
     return rows.map(fromCallRow);
   }
 
-  async insertLeg(l: LegRecord): Promise<void> {
+  /** `muted` / `onHold` default to false. */
+  async insertLeg(l: NewLegRecord): Promise<void> {
     await this.db.insertInto('legs').values(legRow(l)).execute();
   }
 
   async updateLeg(id: string, patch: LegPatch): Promise<boolean> {
     const set = patchSet(patch);
     if (patch.participant !== undefined) set.participant = JSON.stringify(patch.participant);
+    if (patch.muted !== undefined) set.muted = patch.muted ? 1 : 0;
+    if (patch.onHold !== undefined) set.on_hold = patch.onHold ? 1 : 0;
     const r = await this.db.updateTable('legs').set(set).where('id', '=', id).executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
@@ -103,12 +106,12 @@ function fromCallRow(r: Selectable<CallsTable>): CallRecord {
   };
 }
 
-function legRow(l: LegRecord): Insertable<LegsTable> {
+function legRow(l: NewLegRecord): Insertable<LegsTable> {
   return {
     id: l.id, call_id: l.callId, application_id: l.applicationId, participant: JSON.stringify(l.participant),
     role: l.role, direction: l.direction, state: l.state, created_at: l.createdAt, ringing_at: l.ringingAt,
     answered_at: l.answeredAt, ended_at: l.endedAt, end_reason: l.endReason, ended_by: l.endedBy,
-    sip_status: l.sipStatus, updated_at: l.updatedAt,
+    sip_status: l.sipStatus, updated_at: l.updatedAt, muted: l.muted === true ? 1 : 0, on_hold: l.onHold === true ? 1 : 0,
   };
 }
 
@@ -119,5 +122,7 @@ function fromLegRow(r: Selectable<LegsTable>): LegRecord {
     role: r.role, direction: r.direction, state: r.state, createdAt: Number(r.created_at),
     ringingAt: num(r.ringing_at), answeredAt: num(r.answered_at), endedAt: num(r.ended_at),
     endReason: r.end_reason, endedBy: r.ended_by, sipStatus: num(r.sip_status), updatedAt: Number(r.updated_at),
+    // 0/1 integers (the portable boolean); Number() in case a driver hands back a string.
+    muted: Number(r.muted) === 1, onHold: Number(r.on_hold) === 1,
   };
 }

@@ -37,12 +37,22 @@ export interface LegRecord extends EndFields {
   ringingAt: number | null;
   answeredAt: number | null;
   updatedAt: number;
+  /** The others do not hear this leg (muteParticipant); false unless an operation set it. */
+  muted: boolean;
+  /** Out of the conversation, hearing music (hold); false unless an operation set it. */
+  onHold: boolean;
 }
+
+/** A leg as first written: the participant flags may be left out (default false: a new leg is neither muted nor held). */
+export type NewLegRecord = Omit<LegRecord, 'muted' | 'onHold'> & Partial<Pick<LegRecord, 'muted' | 'onHold'>>;
 
 /** Fields an update may change; absent = unchanged. */
 export type CallPatch = Partial<Pick<CallRecord, 'state' | 'ringingAt' | 'answeredAt' | 'endedAt' | 'endReason' | 'endedBy' | 'sipStatus'>> & { updatedAt: number };
-/** A leg's patch may also change its party (an INVITE with Replaces gave the leg a new peer). */
-export type LegPatch = CallPatch & { participant?: JsonObject };
+/**
+ * A leg's patch may also change its party (an INVITE with Replaces gave the leg a new peer) and
+ * its participant flags (mute/unmute, hold/unhold).
+ */
+export type LegPatch = CallPatch & { participant?: JsonObject } & Partial<Pick<LegRecord, 'muted' | 'onHold'>>;
 
 export interface OperationRecord {
   id: string;

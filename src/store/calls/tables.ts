@@ -43,6 +43,10 @@ export interface LegsTable {
   ended_by: string | null;
   sip_status: number | null;
   updated_at: number;
+  /** 1 = the others do not hear this leg (muteParticipant); 0 = not muted. Migration 0009, default 0. */
+  muted: number;
+  /** 1 = out of the conversation, hearing music (hold); 0 = not held. Migration 0009, default 0. */
+  on_hold: number;
 }
 
 export interface OperationsTable {
