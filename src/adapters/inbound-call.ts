@@ -13,7 +13,7 @@ import type { Clock, Logger } from '../lib/index.ts';
 import type { MediaEngine } from '../media/index.ts';
 import type { IncomingSession } from '../sip/index.ts';
 import { EngineMediaEndpoint } from './engine-media-endpoint.ts';
-import { SdpMedia } from './sdp-media.ts';
+import { endpointSpecFor, SdpMedia, type EndpointSpec } from './sdp-media.ts';
 import { REJECT_STATUS, SipChannel } from './sip-channel.ts';
 
 export interface InboundCallDeps {
@@ -42,8 +42,11 @@ export async function takeInboundCall(session: IncomingSession, info: InboundCal
   const callId = session.request.callId ?? '';
   const logger = deps.logger.child({ callId });
   let handle;
+  let spec: EndpointSpec;
   try {
-    handle = await deps.media.createEndpoint({ codec: { name: 'PCMU', clockRate: 8000, payloadType: 0 } });
+    // The endpoint's media rate is fixed at creation: pick it from the offer (Opus → 48 kHz).
+    spec = endpointSpecFor(session.offer?.body);
+    handle = await deps.media.createEndpoint(spec);
   } catch (err) {
     logger.warn({ err }, 'no media endpoint for the call');
     if (stillOpen(session)) session.reject(503, 'Service Unavailable');
@@ -55,7 +58,7 @@ export async function takeInboundCall(session: IncomingSession, info: InboundCal
     return;
   }
   const channel = new SipChannel(session, 'inbound', {
-    id: callId, remote: info.from, local: info.to, media: new SdpMedia(handle, deps.publicHost), clock: deps.clock, logger,
+    id: callId, remote: info.from, local: info.to, media: new SdpMedia(handle, deps.publicHost, { mediaRate: spec.codec.clockRate }), clock: deps.clock, logger,
   });
   const media = new EngineMediaEndpoint(handle, { clock: deps.clock, logger, scratchDir: deps.scratchDir });
   try {
@@ -85,13 +88,14 @@ export async function joinMeetingCall(session: IncomingSession, info: MeetingCal
   const logger = deps.logger.child({ callId });
   const connect = async (near?: MediaEndpoint): Promise<{ channel: SipChannel; media: EngineMediaEndpoint }> => {
     const nearHandle = near instanceof EngineMediaEndpoint && !near.closed ? near.handle : undefined;
-    const handle = await deps.media.createEndpoint({ codec: { name: 'PCMU', clockRate: 8000, payloadType: 0 }, ...(nearHandle ? { near: nearHandle } : {}) });
+    const spec = endpointSpecFor(session.offer?.body);
+    const handle = await deps.media.createEndpoint({ ...spec, ...(nearHandle ? { near: nearHandle } : {}) });
     if (!stillOpen(session)) {
       await handle.close();
       throw new Error('the caller cancelled while the endpoint was being made');
     }
     const channel = new SipChannel(session, 'inbound', {
-      id: callId, remote: info.from, local: info.to, media: new SdpMedia(handle, deps.publicHost), clock: deps.clock, logger,
+      id: callId, remote: info.from, local: info.to, media: new SdpMedia(handle, deps.publicHost, { mediaRate: spec.codec.clockRate }), clock: deps.clock, logger,
     });
     return { channel, media: new EngineMediaEndpoint(handle, { clock: deps.clock, logger, scratchDir: deps.scratchDir }) };
   };

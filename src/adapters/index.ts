@@ -9,7 +9,7 @@ export {
   SipChannelFactory, DialError, applyCallerIdRules,
   type CallerIdRule, type SipChannelFactoryOptions, type TrunkDirectory, type TrunkInfo,
 } from './sip-channel-factory.ts';
-export { SdpMedia, ENGINE_CODECS, endpointUpdate, type OfferVerdict } from './sdp-media.ts';
+export { SdpMedia, ENGINE_CODECS, ANSWER_CODECS, answerCodecsAt, endpointSpecFor, endpointUpdate, type EndpointSpec, type OfferVerdict, type SdpMediaOptions } from './sdp-media.ts';
 export {
   InboundRouter, callerParticipant, normaliseE164,
   type InboundRoute, type InboundRouterOptions, type NumberDirectory, type NumberEntry,

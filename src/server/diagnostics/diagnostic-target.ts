@@ -9,6 +9,7 @@
 //   ;ring=MS     send 180 Ringing and answer after MS ms (default 0: answer at once)
 //   ;hangup=MS   send BYE MS ms after the ACK (default: wait for the caller's BYE)
 //   ;status=CODE reject with CODE instead of answering (e.g. 486)
+// Codecs: answers pick PCMU, PCMA, then Opus (adapters ANSWER_CODECS); our offers are G.711.
 // Each call gets a real media endpoint (a worker-side RTP socket pair) before it is answered;
 // SDP is negotiated like a real endpoint (RFC 3264, offerless INVITE, re-INVITE hold/resume),
 // and the endpoint follows every new offer. The endpoint is closed when the session ends,
@@ -21,7 +22,7 @@ import {
 import type { IncomingSession } from '../../sip/index.ts';
 import type { Clock, Logger } from '../../lib/index.ts';
 import type { DtmfEventData, EndpointUpdate, MediaEndpointHandle, MediaEngine, MediaDirection, PlaySpec } from '../../media/index.ts';
-import { parseDtmfRelay } from '../../adapters/index.ts';
+import { answerCodecsAt, endpointSpecFor, parseDtmfRelay } from '../../adapters/index.ts';
 
 export type DiagnosticKind = 'answer' | 'echo' | 'tone' | 'playback';
 
@@ -77,6 +78,8 @@ export function runDiagnosticTarget(session: IncomingSession, kind: DiagnosticKi
   const log = deps.logger.child({ callId, target: kind });
   let handle: MediaEndpointHandle | undefined;
   let previous: SessionDescription | undefined;
+  /** The endpoint's media rate; answers to later offers stay at it. */
+  let mediaRate = 8000;
   let ended = false;
   const timers: { cancel(): void }[] = [];
 
@@ -98,7 +101,7 @@ export function runDiagnosticTarget(session: IncomingSession, kind: DiagnosticKi
     } catch {
       return { status: 488, reason: 'Malformed SDP' };
     }
-    const r = negotiateAnswer(offer, { address: deps.publicHost, port, codecs: CODECS, previous, username: 'switchboard' });
+    const r = negotiateAnswer(offer, { address: deps.publicHost, port, codecs: answerCodecsAt(mediaRate), previous, username: 'switchboard' });
     if ('error' in r) return r.error;
     previous = r.answer;
     follow(r.media);
@@ -131,7 +134,10 @@ export function runDiagnosticTarget(session: IncomingSession, kind: DiagnosticKi
     if (ended || session.state === 'terminated') return;
     let h: MediaEndpointHandle;
     try {
-      h = await deps.media.createEndpoint({ codec: { name: 'PCMU', clockRate: 8000, payloadType: 0 } });
+      // The endpoint's media rate is fixed at creation: G.711 (8 kHz) unless the offer has only Opus (48 kHz).
+      const spec = endpointSpecFor(session.offer?.body);
+      mediaRate = spec.codec.clockRate;
+      h = await deps.media.createEndpoint(spec);
     } catch (err) {
       log.warn({ err }, 'no media endpoint for the call');
       if (session.state === 'initial' || session.state === 'early') session.reject(503, 'Service Unavailable');
