@@ -81,7 +81,7 @@ export class SwitchboardServer {
       ...(config.http.tls ? { https: { cert: readFileSync(config.http.tls.cert), key: readFileSync(config.http.tls.key) } } : {}),
     });
     mountNativeApi(this.http, adminKey, () => this.tenancy);
-    mountAcsFace(this.http, () => this.tenancy, logger.child({ face: 'acs' }), clock);
+    mountAcsFace(this.http, () => this.tenancy, logger.child({ face: 'acs' }), clock, config.dataDir);
   }
 
   /** Create everything, listen, start the services; resolves once the node is ready. */
