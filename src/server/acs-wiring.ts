@@ -7,13 +7,16 @@
 // call, however it was started) — appended as events of the 'acs-eventgrid' format, held back
 // by the validation handshake gate until the URL echoed a code, retried with backoff,
 // dead-lettered after the usual limits and kept across restarts (docs/faces/acs.md "Event
-// Grid"). One JWT key pair, one incomingCallContext secret and one set of validated URLs per
-// process (a restart validates again).
+// Grid"). The callback JWT key pair is the node's: kept in <dataDir>/acs-callback-keys.json
+// (CallbackJwtSigner: same kid across restarts, rotation keeps the old public key a while);
+// one incomingCallContext secret and one set of validated URLs per process (a restart
+// validates again).
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { CallService, Tenancy } from '../core/index.ts';
 import {
-  acsFormatter, acsStreamFramer, ACS_FORMAT, CallbackJwtSigner, EventGridPublisher, EventGridValidations, EVENT_GRID_FORMAT,
+  acsFormatter, acsStreamFramer, ACS_FORMAT, CallbackJwtSigner, type AcsFace, EventGridPublisher, EventGridValidations, EVENT_GRID_FORMAT,
   eventGridFormatter, eventGridHeaders, IncomingCallContexts, incomingCallNotice, isRecordingFinal, recordingFileNotice, registerAcsFace,
 } from '../faces/acs/index.ts';
 import { DerivedEventPublisher, type DeliveryFormatter, type DeliveryGate, type DeliveryHeaders, type DerivedEvent, type StreamFramer } from '../events/index.ts';
@@ -21,7 +24,14 @@ import type { Clock, Logger } from '../lib/index.ts';
 import type { Store, StoredEvent } from '../store/index.ts';
 import { nodeStoreOf, onCallService, recordingsSource } from './native-api-wiring.ts';
 
-const signer = new CallbackJwtSigner();
+/** The callback key file in a node's data dir (docs/faces/acs.md "Callback JWT keys"). */
+export const ACS_CALLBACK_KEY_FILE = 'acs-callback-keys.json';
+/** Each mounted face's signer and auth counters, by the node's HTTP app. */
+const mounted = new WeakMap<FastifyInstance, { signer: CallbackJwtSigner; face: AcsFace }>();
+/** For formatters asked about no HTTP app (no face mounted): an in-memory key, made on first use. */
+let fallbackSigner: CallbackJwtSigner | undefined;
+const signerOf = (http: FastifyInstance | undefined): CallbackJwtSigner =>
+  (http && mounted.get(http)?.signer) ?? (fallbackSigner ??= new CallbackJwtSigner());
 const contexts = new IncomingCallContexts();
 /** Where handshake failures are logged: the last mounted face's logger. */
 let problemLogger: Logger | undefined;
@@ -33,7 +43,15 @@ const OUTBOXED = new Set(['Microsoft.Communication.IncomingCall', 'Microsoft.Com
 /** How far back the start-up sweep looks for final recordings without a file notice: 1 h. */
 const SWEEP_WINDOW_MS = 3_600_000;
 
-export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | undefined, logger?: Logger, clock?: Clock): void {
+/**
+ * Mounts the face on a node's HTTP app. `dataDir` (default none: an in-memory key per mount)
+ * holds the callback JWT key file, created on first start and loaded after.
+ */
+export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | undefined, logger?: Logger, clock?: Clock, dataDir?: string): void {
+  const signer = new CallbackJwtSigner({
+    ...(dataDir !== undefined ? { keyFile: join(dataDir, ACS_CALLBACK_KEY_FILE) } : {}),
+    ...(clock ? { now: () => clock.now() } : {}),
+  });
   let calls: CallService | undefined;
   let notices: DerivedEventPublisher | undefined;
   problemLogger = logger;
@@ -53,12 +71,19 @@ export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | und
   // append racing the shutdown may fail: it is logged, and the next start's sweep appends the
   // recording notice; an IncomingCall dies with its ringing call).
   http.addHook('onClose', async () => { await notices?.stop(); });
-  registerAcsFace(http, {
+  const face = registerAcsFace(http, {
     tenancy, calls: () => calls, contexts, signer, ...(clock ? { clock } : {}),
     idempotency: () => { const t = tenancy(); return t ? nodeStoreOf(t)?.idempotency : undefined; },
     recordings: () => { const t = tenancy(); const store = t ? nodeStoreOf(t) : undefined; return store ? recordingsSource(store, logger) : undefined; },
     eventGrid,
   });
+  mounted.set(http, { signer, face });
+}
+
+/** The mounted face of a node's HTTP app: its callback signer and HMAC auth counters (tests, diagnostics). */
+export function acsFaceOf(http: FastifyInstance): { signer: CallbackJwtSigner; authStats: AcsFace['authStats'] } | undefined {
+  const m = mounted.get(http);
+  return m && { signer: m.signer, authStats: m.face.authStats };
 }
 
 /**
@@ -123,7 +148,7 @@ export function acsDelivery(http: FastifyInstance | undefined, publicHost: strin
   return {
     // 'acs-eventgrid': IncomingCall / RecordingFileStatusUpdated; file URLs on this node's public base.
     formatters: { [ACS_FORMAT]: acsFormatter, [EVENT_GRID_FORMAT]: eventGridFormatter({ contexts, base: issuer }) },
-    formatHeaders: { [ACS_FORMAT]: (e) => ({ authorization: `Bearer ${signer.sign(issuer(), e.applicationId)}` }), [EVENT_GRID_FORMAT]: eventGridHeaders },
+    formatHeaders: { [ACS_FORMAT]: (e) => ({ authorization: `Bearer ${signerOf(http).sign(issuer(), e.applicationId)}` }), [EVENT_GRID_FORMAT]: eventGridHeaders },
     gates: { [EVENT_GRID_FORMAT]: validations.gate },
   };
 }
@@ -132,5 +157,5 @@ export function acsDelivery(http: FastifyInstance | undefined, publicHost: strin
 export function acsStreaming(http: FastifyInstance | undefined, publicHost: string): StreamFramer {
   const scheme = http?.initialConfig.https ? 'https' : 'http';
   const issuer = (): string => `${scheme}://${publicHost}:${(http?.server.address() as AddressInfo | null)?.port ?? 0}`;
-  return acsStreamFramer({ sign: (applicationId) => signer.sign(issuer(), applicationId) });
+  return acsStreamFramer({ sign: (applicationId) => signerOf(http).sign(issuer(), applicationId) });
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { systemClock } from '../../lib/index.ts';
 import { AcsKeyMatcher, type ActiveAcsKey } from './acs-key-matcher.ts';
 import { computeHmacSignature, contentHash } from './hmac-auth.ts';
 
@@ -24,7 +25,7 @@ function fixture(apps = 5, keysPerApp = 3) {
   let now = Date.parse('2024-01-02T03:04:05Z');
   const active: ActiveAcsKey[] = [];
   for (let a = 0; a < apps; a++) for (let k = 0; k < keysPerApp; k++) active.push({ applicationId: `app-${a}`, key: randomBytes(32).toString('base64') });
-  const m = new AcsKeyMatcher({ load: async () => [...active], clock: { now: () => now, setTimeout: (f, ms) => setTimeout(f, ms) } });
+  const m = new AcsKeyMatcher({ load: async () => [...active], clock: { now: () => now, setTimeout: systemClock.setTimeout } });
   return { m, active, advance: (ms: number) => { now += ms; }, now: () => now };
 }
 
@@ -99,7 +100,7 @@ test('a key issued after the read works at once (one reread), and the failures t
 test('peer hints are bounded: the least recently used address is forgotten', async () => {
   let now = Date.parse('2024-01-02T03:04:05Z');
   const active = [0, 1, 2].map((i) => ({ applicationId: `a${i}`, key: randomBytes(32).toString('base64') }));
-  const m = new AcsKeyMatcher({ load: async () => active, maxPeers: 2, clock: { now: () => now, setTimeout: (f, ms) => setTimeout(f, ms) } });
+  const m = new AcsKeyMatcher({ load: async () => active, maxPeers: 2, clock: { now: () => now, setTimeout: systemClock.setTimeout } });
   for (const p of ['p0', 'p1', 'p2']) await m.authenticate(signed(active[2].key, now), { peer: p });
   const before = m.stats.hmacs;
   await m.authenticate(signed(active[2].key, now), { peer: 'p2' });

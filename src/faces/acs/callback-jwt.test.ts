@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPublicKey, createVerify, type JsonWebKey } from 'node:crypto';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CallbackJwtSigner, jwkThumbprint } from './callback-jwt.ts';
+
+/** What a bot does: pick the JWKS entry by the token's kid, check the RS256 signature; the claims. */
+function verify(token: string, jwks: { keys: Record<string, unknown>[] }): { kid: string; claims: Record<string, unknown> } | undefined {
+  const [h, p, s] = token.split('.');
+  const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { kid: string; alg: string };
+  const jwk = jwks.keys.find((k) => k.kid === header.kid);
+  if (!jwk || header.alg !== 'RS256') return undefined;
+  const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+  if (!createVerify('RSA-SHA256').update(`${h}.${p}`).verify(key, Buffer.from(s, 'base64url'))) return undefined;
+  return { kid: header.kid, claims: JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown> };
+}
+
+const DAY = 86_400_000;
+
+test('RFC 7638 §3.1 thumbprint example', () => {
+  const n = '0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw';
+  assert.equal(jwkThumbprint({ kty: 'RSA', n, e: 'AQAB' }), 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs');
+});
+
+test('in memory: a token verifies against the JWKS; kid, iss, aud, 5-minute lifetime', () => {
+  const s = new CallbackJwtSigner({ now: () => 1_700_000_000_000 });
+  const v = verify(s.sign('https://sb.example', 'app-1'), s.jwks());
+  assert.equal(v?.kid, s.kid);
+  assert.equal(v?.claims.iss, 'https://sb.example');
+  assert.equal(v?.claims.aud, 'app-1');
+  assert.equal(Number(v?.claims.exp) - Number(v?.claims.iat), 300);
+  assert.equal(s.jwks().keys.length, 1);
+});
+
+test('with a key file: a second signer (the restarted node) has the same kid and verifies the first one\'s token', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'sb-jwt-')), 'acs-callback-keys.json');
+  const a = new CallbackJwtSigner({ keyFile: file });
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  const before = a.sign('https://sb.example', 'app-1');
+  const b = new CallbackJwtSigner({ keyFile: file });
+  assert.equal(b.kid, a.kid);
+  assert.ok(verify(before, b.jwks()));
+  assert.ok(verify(b.sign('https://sb.example', 'app-1'), a.jwks()));
+  // Another data dir: another key, and the token does not verify there.
+  const other = new CallbackJwtSigner({ keyFile: join(mkdtempSync(join(tmpdir(), 'sb-jwt-')), 'k.json') });
+  assert.notEqual(other.kid, a.kid);
+  assert.equal(verify(before, other.jwks()), undefined);
+});
+
+test('rotation: at rotateAfterMs a new kid signs; the old key stays in the JWKS for keepRetiredMs, then goes — across a reload too', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'sb-jwt-')), 'acs-callback-keys.json');
+  let now = 1_700_000_000_000;
+  const opts = { keyFile: file, now: () => now, rotateAfterMs: 30 * DAY, keepRetiredMs: DAY };
+  const s = new CallbackJwtSigner(opts);
+  const oldKid = s.kid;
+  const oldToken = s.sign('i', 'a');
+  now += 30 * DAY - 1;
+  s.sign('i', 'a');
+  assert.equal(s.kid, oldKid, 'not yet due');
+  now += 1;
+  const newToken = s.sign('i', 'a');
+  assert.notEqual(s.kid, oldKid);
+  assert.deepEqual(s.jwks().keys.map((k) => k.kid), [s.kid, oldKid]);
+  // The restarted node serves the same two keys and verifies both tokens.
+  const reloaded = new CallbackJwtSigner(opts);
+  assert.equal(reloaded.kid, s.kid);
+  assert.equal(verify(oldToken, reloaded.jwks())?.kid, oldKid);
+  assert.equal(verify(newToken, reloaded.jwks())?.kid, s.kid);
+  now += DAY;
+  assert.deepEqual(reloaded.jwks().keys.map((k) => k.kid), [s.kid], 'retired key dropped after keepRetiredMs');
+  assert.equal(verify(oldToken, reloaded.jwks()), undefined);
+});
+
+test('a key older than rotateAfterMs at load is replaced at once; rotate() does it on demand', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'sb-jwt-')), 'acs-callback-keys.json');
+  let now = 1_700_000_000_000;
+  const first = new CallbackJwtSigner({ keyFile: file, now: () => now }).kid;
+  now += 91 * DAY;
+  const s = new CallbackJwtSigner({ keyFile: file, now: () => now });
+  assert.notEqual(s.kid, first);
+  assert.deepEqual(s.jwks().keys.map((k) => k.kid), [s.kid, first]);
+  const k2 = s.kid;
+  s.rotate();
+  assert.deepEqual(s.jwks().keys.map((k) => k.kid), [s.kid, k2, first]);
+  assert.equal(new CallbackJwtSigner({ keyFile: file, now: () => now }).kid, s.kid, 'saved at once');
+});
+
+test('an unreadable key file fails loudly instead of silently changing the key', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'sb-jwt-')), 'acs-callback-keys.json');
+  writeFileSync(file, '{"version":1,"current":{"privateKeyPem":"garbage"},"retired":[]}');
+  assert.throws(() => new CallbackJwtSigner({ keyFile: file }), /acs-callback-keys\.json is unreadable.*move it away/);
+  writeFileSync(file, 'not json');
+  assert.throws(() => new CallbackJwtSigner({ keyFile: file }), /unreadable/);
+});
