@@ -11,7 +11,9 @@
 // tone level; there is no per-item volume yet) — because a node may have no music file; files,
 // URLs and TTS are accepted like play's sources. Holding a held leg, or unholding one that is
 // not held, completes without a change. Events: hold.completed / unhold.completed {legId};
-// participants.updated when the flag changed.
+// participants.updated when the flag changed. The flag (leg.onHold, memory is the truth) is
+// written to the leg's row (legs.on_hold, ./leg-flags.ts) once it changed in memory, before the
+// operation completes; a hold that failed (rolled back) writes nothing.
 import type { Call } from '../calls/call.ts';
 import { CallError } from '../calls/call-error.ts';
 import type { Leg } from '../calls/leg.ts';
@@ -19,6 +21,7 @@ import type { OperationDefinition } from './operation.ts';
 import { SUBCODE, failure, success } from './operation-result.ts';
 import { checkPlaySources, toPlayItems, type PlaySource } from './media.ts';
 import { liveLegOf } from './remove-participant.ts';
+import { persistLegFlags } from './leg-flags.ts';
 import { Check } from './validate.ts';
 
 export interface HoldParams {
@@ -76,6 +79,7 @@ export const hold: OperationDefinition<HoldParams> = {
       if (err instanceof CallError) throw err;
       return failure(500, SUBCODE.MEDIA_FAILED, `could not hold: ${errorText(err)}`, data);
     }
+    await persistLegFlags(call, leg, ctx.env.clock);
     await call.publishParticipants().catch(() => {});
     return success(data);
   },
@@ -105,8 +109,12 @@ export const unhold: OperationDefinition<Omit<HoldParams, 'music'>> = {
     try {
       await call.mix.arrange();
     } catch (err) {
+      // The leg is no longer held in memory (its music is gone) even though the mix did not take
+      // it back: the row says so too.
+      await persistLegFlags(call, leg, ctx.env.clock);
       return failure(500, SUBCODE.MEDIA_FAILED, `could not bring the leg back: ${errorText(err)}`, data);
     }
+    await persistLegFlags(call, leg, ctx.env.clock);
     await call.publishParticipants().catch(() => {});
     return success(data);
   },

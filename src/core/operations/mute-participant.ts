@@ -1,11 +1,14 @@
 // muteParticipant / unmuteParticipant: the others stop / start hearing one leg (it still hears
-// them). The flag lives on the Leg (kept in memory and reported in the events; the legs table
-// has no column for it) and CallMix applies it: the mixer's per-member mute in a conference,
-// MediaEndpoint.mute() otherwise. Muting a muted leg completes without a change.
+// them). The flag lives on the Leg (memory is the truth for a live call; reported in the events)
+// and CallMix applies it: the mixer's per-member mute in a conference, MediaEndpoint.mute()
+// otherwise. Once applied it is written to the leg's row (legs.muted, ./leg-flags.ts) before
+// the operation completes, so GET /v1/calls/{id} right after reads it. Muting a muted leg
+// completes without a change (and without a write).
 // Events: muteParticipant.completed / unmuteParticipant.completed {legId, participant};
 // participants.updated when the flag changed.
 import type { OperationDefinition } from './operation.ts';
 import { SUBCODE, failure, success } from './operation-result.ts';
+import { persistLegFlags } from './leg-flags.ts';
 import { liveLegOf, validateLegParams, type LegParams } from './remove-participant.ts';
 
 function muteOperation(name: 'muteParticipant' | 'unmuteParticipant', muted: boolean): OperationDefinition<LegParams> {
@@ -26,6 +29,8 @@ function muteOperation(name: 'muteParticipant' | 'unmuteParticipant', muted: boo
         leg.muted = !muted;
         return failure(500, SUBCODE.MEDIA_FAILED, `could not ${muted ? 'mute' : 'unmute'}: ${err instanceof Error ? err.message : String(err)}`, data);
       }
+      // Only a change that took effect reaches the row (a failed mute was rolled back above).
+      await persistLegFlags(ctx.call, leg, ctx.env.clock);
       await ctx.call.publishParticipants().catch(() => {});
       return success(data);
     },
