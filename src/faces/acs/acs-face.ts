@@ -48,6 +48,12 @@ export interface AcsFace {
   readonly authStats: Readonly<AcsAuthStats>;
 }
 
+/** The call connection or recording a path is about: the key that last touched it probably signed this request too. */
+function resourceOf(url: string): { resource?: string } {
+  const m = /^\/calling\/(callConnections|recordings)\/([^/?:]+)/.exec(url);
+  return m ? { resource: `${m[1]}/${m[2]}` } : {};
+}
+
 export function registerAcsFace(app: FastifyInstance, opts: AcsFaceOptions): AcsFace {
   const clock = opts.clock ?? systemClock;
   const eventGrid = opts.eventGrid ?? new EventGridPublisher();
@@ -71,7 +77,7 @@ export function registerAcsFace(app: FastifyInstance, opts: AcsFaceOptions): Acs
   const auth = async (request: FastifyRequest): Promise<void> => {
     const r = await keys.authenticate(
       { method: request.method, pathAndQuery: request.url, headers: request.headers as Record<string, string>, body: request.acsRawBody ?? '' },
-      { connection: request.raw.socket, peer: request.ip },
+      { connection: request.raw.socket, peer: request.ip, ...resourceOf(request.url) },
     );
     if (!r.ok) {
       const why = r.failure === 'STALE_DATE' ? 'The request date (x-ms-date) is outside the allowed clock skew.' : 'Denied by the HMAC authentication: the signature does not match.';

@@ -1,12 +1,17 @@
 // Finds which application's ACS access key signed a request (vendor-apis.md A.10), in one HMAC
 // in the common case. The Authorization header names no key ("HMAC-SHA256 SignedHeaders=…&
 // Signature=…"), so without a hint every active key of every application would be tried — N
-// HMACs per request for N keys. Bots are long-lived clients: an SDK CallAutomationClient keeps
-// its HTTP connections open (keep-alive) and a bot process talks from one address. So the key
-// that last verified a request on this TCP connection, then the one that last verified a request
-// from this peer address, is tried first; only when both miss are the other keys tried (and the
-// one that matches becomes the hint). Behind a reverse proxy that pools connections the hints
-// miss more often; the result is the same, only slower (at worst every key, as before).
+// HMACs per request for N keys. Bots are long-lived clients that drive a call with one key, keep
+// their HTTP connections open (keep-alive) and talk from one address. So these keys are tried
+// first, in order: the key that last verified a request for the same resource (the call
+// connection or recording id in the path), on the same TCP connection, from the same peer
+// address; only when all miss are the other keys tried (and the one that matches becomes the
+// hint). The resource hint matters because the SDK shares one keep-alive pool per process
+// (@azure/core-client's cached HTTP client): a process holding clients of several applications
+// sends their requests over the same sockets, and only the path tells them apart. A request on
+// no resource yet (createCall, answerCall) from such a process, or behind a reverse proxy that
+// pools connections, misses more often; the result is the same, only slower (at worst every
+// key, as before).
 //
 // Security properties kept:
 // - every comparison is constant-time (./hmac-auth.ts signedWith);
@@ -35,13 +40,17 @@ export interface AcsKeyMatcherOptions {
   cacheMs?: number;
   /** Accepted |now − x-ms-date|; default 300000 ms. */
   maxSkewMs?: number;
-  /** Peer addresses whose last good key is remembered; default 10000 (least recently used forgotten first). */
+  /** Peer addresses, and resources, whose last good key is remembered; default 10000 each (least recently used forgotten first). */
   maxPeers?: number;
 }
 
-/** Where a request came from: its connection (any object that lives as long as it) and peer address. */
+/** Where a request came from and what it is about: each is a hint to the key that signed it. */
 export interface RequestOrigin {
+  /** The resource the path names (call connection id, recording id). */
+  resource?: string;
+  /** The connection (any object that lives as long as it). */
   connection?: object;
+  /** The peer address. */
   peer?: string;
 }
 
@@ -72,6 +81,8 @@ export class AcsKeyMatcher {
   private readonly byConnection = new WeakMap<object, string>();
   /** The key that last verified a request from a peer address; insertion order = recency. */
   private readonly byPeer = new Map<string, string>();
+  /** The key that last verified a request for a resource; insertion order = recency. */
+  private readonly byResource = new Map<string, string>();
 
   constructor(private readonly opts: AcsKeyMatcherOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -94,6 +105,7 @@ export class AcsKeyMatcher {
 
   private search(parts: SignedParts, snap: KeySnapshot, origin: RequestOrigin, tried: Set<string>): string | undefined {
     const hints = [
+      origin.resource !== undefined ? this.byResource.get(origin.resource) : undefined,
       origin.connection ? this.byConnection.get(origin.connection) : undefined,
       origin.peer !== undefined ? this.byPeer.get(origin.peer) : undefined,
     ];
@@ -124,15 +136,20 @@ export class AcsKeyMatcher {
 
   private remember(origin: RequestOrigin, key: string): void {
     if (origin.connection) this.byConnection.set(origin.connection, key);
-    if (origin.peer === undefined) return;
-    this.byPeer.delete(origin.peer);
-    this.byPeer.set(origin.peer, key);
-    if (this.byPeer.size > this.maxPeers) this.byPeer.delete(this.byPeer.keys().next().value!);
+    const lru = (map: Map<string, string>, id: string | undefined) => {
+      if (id === undefined) return;
+      map.delete(id);
+      map.set(id, key);
+      if (map.size > this.maxPeers) map.delete(map.keys().next().value!);
+    };
+    lru(this.byPeer, origin.peer);
+    lru(this.byResource, origin.resource);
   }
 
   private forget(origin: RequestOrigin, key: string): void {
     if (origin.connection && this.byConnection.get(origin.connection) === key) this.byConnection.delete(origin.connection);
     if (origin.peer !== undefined && this.byPeer.get(origin.peer) === key) this.byPeer.delete(origin.peer);
+    if (origin.resource !== undefined && this.byResource.get(origin.resource) === key) this.byResource.delete(origin.resource);
   }
 
   /** The active keys: the cached read while younger than cacheMs (unless `fresh`), one read in flight at a time. */
