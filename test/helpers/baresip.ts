@@ -26,6 +26,10 @@ export interface BaresipOptions {
   extraConfig?: string[];
   /** Pass -s so baresip prints every SIP message it sends and receives; default false. */
   trace?: boolean;
+  /** Audio codec modules to load, in preference order (e.g. ['opus.so'] to offer only Opus); default ['g711.so']. */
+  codecModules?: string[];
+  /** Microphone = ausine at this frequency (48 kHz source, fits Opus) when no sourceWav; default 0 (silence). */
+  sineHz?: number;
 }
 
 export interface BaresipResult {
@@ -71,11 +75,11 @@ export function runBaresip(o: BaresipOptions): Promise<BaresipResult> {
   writeFileSync(join(dir, 'config'), [
     `sip_listen 127.0.0.1:${o.port}`,
     'audio_player aufile,/dev/null',
-    o.sourceWav ? `audio_source aufile,${o.sourceWav}` : 'audio_source ausine,0',
+    o.sourceWav ? `audio_source aufile,${o.sourceWav}` : `audio_source ausine,${o.sineHz ?? 0}`,
     'audio_alert aufile,/dev/null',
     `rtp_ports ${o.rtpPorts ?? '38000-38100'}`,
     'module_path /usr/lib/baresip/modules',
-    'module g711.so',
+    ...(o.codecModules ?? ['g711.so']).map((m) => `module ${m}`),
     'module aufile.so',
     'module ausine.so',
     'module sndfile.so',
