@@ -190,6 +190,8 @@ export const legSchema = {
   properties: {
     id: { type: 'string' }, participant: participantSchema, role: { type: 'string' }, direction: { type: 'string' }, state: { type: 'string' },
     createdAt: ms, ringingAt: msOrNull, answeredAt: msOrNull, ...endProps,
+    muted: { type: 'boolean', description: 'the others do not hear this leg (participants/{legId}/mute); default false' },
+    onHold: { type: 'boolean', description: 'held: out of the conversation, hearing music (participants/{legId}/hold); default false' },
   },
   required: ['id', 'participant', 'role', 'direction', 'state', 'createdAt'],
 } as const;

@@ -1,6 +1,7 @@
 // ACS participant routes (vendor-apis.md A.1/A.2): list, get, add, remove, mute and cancel add,
 // mapped onto core's participant operations (addParticipant, removeParticipant,
-// muteParticipant, cancelAddParticipant). isMuted / isOnHold are read from the live legs.
+// muteParticipant, cancelAddParticipant). isMuted / isOnHold are read from the live legs, or,
+// for a call this node does not hold in memory, from the leg rows (legs.muted / legs.on_hold).
 // moveHere (1.6.0 moveParticipants) → core's moveParticipant. Not here: unmute (ACS has no
 // REST unmute in GA; SDK 1.5.1 and 1.6.0 expose only muteParticipant — core's
 // unmuteParticipant is reachable through the native API only).
@@ -34,9 +35,10 @@ export const participantRoutes: AcsRoute[] = [
       let list: Record<string, unknown>[];
       if (live) list = liveParticipants(live);
       else {
-        // Ended (or on another node's memory): what the store knows, without flags.
+        // Ended (or in another node's memory): what the store knows — the answered legs, as the
+        // live roster lists them, with the flags their last mute/hold wrote.
         const v = await ctx.calls().get(ctx.principalOf(request), id);
-        list = v.legs.filter((l) => l.state !== 'ended').map((l) => callParticipant(l.participant as unknown as Participant, {}));
+        list = v.legs.filter((l) => l.state === 'answered').map((l) => callParticipant(l.participant as unknown as Participant, l));
       }
       if (g[2] === undefined) return { value: list };
       const raw = decodeURIComponent(g[2]);
