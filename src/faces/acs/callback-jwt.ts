@@ -13,7 +13,7 @@
 // Without a keyFile the pair lives in memory (a key per process, as tests that mount the face
 // alone need).
 // Partial: nodes of a cluster each have their own key file — the JWKS of one node does not list
-// the others' keys yet (a bot must trust each node's JWKS, or the nodes share one data dir file).
+// the others' keys yet (a bot must trust each node's JWKS).
 import { createHash, createPrivateKey, createPublicKey, createSign, generateKeyPairSync, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 
