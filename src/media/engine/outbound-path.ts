@@ -67,15 +67,15 @@ export interface OutboundConfig {
 }
 
 export class OutboundPath {
-  /** Kept current by the endpoint (update()), like the receiver's. */
-  codec: EndpointCodec;
-  payloadType: number;
-  tePt: number | undefined;
-  sending: boolean;
+  /** Kept current by the endpoint (configure() on every update()), like the receiver's. */
+  private codec: EndpointCodec;
+  private payloadType: number;
+  private tePt: number | undefined;
+  private sending: boolean;
   private readonly sendSilence: boolean;
 
-  play: PlayOp | undefined;
-  record: RecordOp | undefined;
+  private play: PlayOp | undefined;
+  private record: RecordOp | undefined;
   echo = false;
   private readonly dtmfSender: DtmfSender;
   /** Frames sent as silence (nothing to say), for EndpointStats. */
@@ -142,6 +142,14 @@ export class OutboundPath {
     this.mixFrame = new Int16Array(cfg.frameSamples);
   }
 
+  /** The endpoint's codec, payload types or direction may have changed (a re-INVITE). */
+  configure(codec: EndpointCodec, payloadType: number, tePt: number | undefined, sending: boolean): void {
+    this.codec = codec;
+    this.payloadType = payloadType;
+    this.tePt = tePt;
+    this.sending = sending;
+  }
+
   // ---- operations --------------------------------------------------------------------------
 
   /** Start playing `source` as operation `opId`; a play already running is cancelled. */
@@ -151,7 +159,7 @@ export class OutboundPath {
     this.play = { id: opId, source, bargeIn };
   }
 
-  stopPlay(reason: OperationResult['reason'], error?: string): void {
+  private stopPlay(reason: OperationResult['reason'], error?: string): void {
     const p = this.play;
     if (!p) return;
     this.dropPrepared();
@@ -172,7 +180,7 @@ export class OutboundPath {
     this.record = { id: opId, rec, channels, paused: false };
   }
 
-  async stopRecord(reason: OperationResult['reason']): Promise<void> {
+  private async stopRecord(reason: OperationResult['reason']): Promise<void> {
     const r = this.record;
     if (!r) return;
     this.record = undefined;
@@ -182,6 +190,35 @@ export class OutboundPath {
     } catch (err) {
       this.host.opDone(r.id, { reason: 'error', error: (err as Error).message });
     }
+  }
+
+  /**
+   * Pause or resume recording operation `opId`: while paused no frame is written (the same file
+   * continues on resume, and the reported durationMs excludes the pause). False when `opId` is not
+   * the running recording (finished, cancelled, unknown) — then nothing changes.
+   */
+  setRecordPaused(opId: number, paused: boolean): boolean {
+    if (this.record?.id !== opId) return false;
+    this.record.paused = paused;
+    return true;
+  }
+
+  /** Cancel operation `opId` if it runs here; false if unknown (already done). */
+  cancel(opId: number): boolean {
+    if (this.play?.id === opId) {
+      this.stopPlay('cancelled');
+      return true;
+    }
+    if (this.record?.id === opId) {
+      void this.stopRecord('cancelled');
+      return true;
+    }
+    return false;
+  }
+
+  stopAll(): void {
+    this.stopPlay('cancelled');
+    void this.stopRecord('cancelled');
   }
 
   /** Queue RFC 4733 events; the play (if any) goes on after them with the frame it had read. */

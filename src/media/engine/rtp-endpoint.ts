@@ -30,7 +30,7 @@
  *  open() ──▶ open ──close()──▶ closed   (ops complete 'cancelled', sockets closed, 'closed' emitted)
  * ```
  */
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import type { AudioSource } from '../audio.ts';
 import { frameSamples } from '../audio.ts';
 import { isRtcp } from '../rtp/index.ts';
@@ -42,6 +42,8 @@ import type {
   CodecSpec, DetectOptions, DtmfEventData, EndpointOptions, EndpointStats, EndpointUpdate, MediaDirection, RemoteSpec, StreamOptions,
 } from './endpoint-types.ts';
 import type { EndpointHost, RecorderLike, VadLike } from './endpoint-host.ts';
+import { bindRtpSockets } from './endpoint-sockets.ts';
+import { endpointStats } from './endpoint-stats.ts';
 import { EndpointStreams } from './endpoint-streams.ts';
 import { InboundPath } from './inbound-path.ts';
 import { OutboundPath } from './outbound-path.ts';
@@ -58,18 +60,6 @@ export type { EndpointEventMap, EndpointEventName, EndpointHost, RecorderLike, V
  * audio by a frame (heard as a click, and it breaks a recording's alignment).
  */
 const JB_MIN_DELAY_MS = 40;
-
-function bindSocket(port: number, address: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4' });
-    const onError = (err: Error) => { s.close(); reject(err); };
-    s.once('error', onError);
-    s.bind(port, address, () => {
-      s.off('error', onError);
-      resolve(s);
-    });
-  });
-}
 
 function sends(d: MediaDirection): boolean {
   return d === 'sendrecv' || d === 'sendonly';
@@ -181,16 +171,7 @@ export class RtpEndpoint {
   static async open(rtpPort: number, bindAddress: string, opts: EndpointOptions, host: EndpointHost, nowMs: number): Promise<RtpEndpoint> {
     checkCodec(opts.codec); // validate before binding anything
     const mux = opts.rtcpMux ?? opts.remote?.rtcpMux ?? false;
-    const rtp = await bindSocket(rtpPort, bindAddress);
-    let rtcp: Socket | undefined;
-    if (!mux) {
-      try {
-        rtcp = await bindSocket(rtpPort === 0 ? 0 : rtpPort + 1, bindAddress);
-      } catch (err) {
-        rtp.close();
-        throw err;
-      }
-    }
+    const { rtp, rtcp } = await bindRtpSockets(rtpPort, bindAddress, mux);
     return new RtpEndpoint(rtp, rtcp, opts, host, nowMs, rtpPort !== 0);
   }
 
@@ -202,17 +183,13 @@ export class RtpEndpoint {
     this.remote = remote;
     this.latch.reset(remote?.address, remote?.port ?? 0, nowMs);
     // A new remote reopens the latch window: strangers must reach the latch again.
-    this.disconnectRtp();
+    this.tx.disconnect();
   }
 
   /** connect() the RTP socket to the latch target once the latch has settled (signaled or latched). */
   private connectRtp(): void {
     const t = this.latch.target();
     if (t) this.tx.connect(t);
-  }
-
-  private disconnectRtp(): void {
-    this.tx.disconnect();
   }
 
   // ---- commands ----------------------------------------------------------------------------
@@ -238,10 +215,7 @@ export class RtpEndpoint {
     this.rx.audioPt = this.codecSpec.payloadType;
     this.rx.tePt = this.tePt;
     this.rx.receiving = this.direction === 'sendrecv' || this.direction === 'recvonly';
-    this.out.codec = this.codec;
-    this.out.payloadType = this.codecSpec.payloadType;
-    this.out.tePt = this.tePt;
-    this.out.sending = sends(this.direction);
+    this.out.configure(this.codec, this.codecSpec.payloadType, this.tePt, sends(this.direction));
     if (u.muted !== undefined) this.muted = u.muted;
     if (u.remote && (u.remote.address !== this.remote?.address || u.remote.port !== this.remote?.port)) {
       this.setRemote(u.remote, now);
@@ -264,16 +238,9 @@ export class RtpEndpoint {
     this.out.startRecord(opId, rec, channels);
   }
 
-  /**
-   * Pause or resume recording operation `opId`: while paused no frame is written (the same file
-   * continues on resume, and the reported durationMs excludes the pause). False when `opId` is not
-   * the running recording (finished, cancelled, unknown) — then nothing changes.
-   */
+  /** Pause or resume recording `opId` (outbound-path.ts); false when it is not the running recording. */
   setRecordPaused(opId: number, paused: boolean): boolean {
-    const r = this.out.record;
-    if (r?.id !== opId) return false;
-    r.paused = paused;
-    return true;
+    return this.out.setRecordPaused(opId, paused);
   }
 
   /** Start streaming out (replaces a running stream): 20 ms chunks at `opts.rate` through host.streamAudio. */
@@ -320,20 +287,11 @@ export class RtpEndpoint {
 
   /** Cancel operation `opId` if it runs here; false if unknown (already done). */
   cancel(opId: number): boolean {
-    if (this.out.play?.id === opId) {
-      this.out.stopPlay('cancelled');
-      return true;
-    }
-    if (this.out.record?.id === opId) {
-      void this.out.stopRecord('cancelled');
-      return true;
-    }
-    return false;
+    return this.out.cancel(opId);
   }
 
   stopAll(): void {
-    this.out.stopPlay('cancelled');
-    void this.out.stopRecord('cancelled');
+    this.out.stopAll();
   }
 
   sendDtmf(digits: string, durationMs: number, done: () => void): void {
@@ -360,26 +318,10 @@ export class RtpEndpoint {
   }
 
   getStats(): EndpointStats {
-    const target = this.latch.target();
-    const stats = this.rx.stats;
-    const j = this.rx.jb.stats();
-    return {
-      packetsIn: this.rx.packetsIn, bytesIn: this.rx.bytesIn, packetsOut: this.tx.packetsOut, bytesOut: this.tx.bytesOut,
-      lost: Math.max(0, stats.cumulativeLost),
-      jitterMs: (stats.jitter * 1000) / this.codecSpec.clockRate,
-      ...(this.rtcp.rtt !== undefined ? { rttMs: this.rtcp.rtt } : {}),
-      ...(this.rtcp.remoteLost !== undefined ? { remoteLost: this.rtcp.remoteLost } : {}),
-      ...(this.rtcp.remoteJitterMs !== undefined ? { remoteJitterMs: this.rtcp.remoteJitterMs } : {}),
-      latch: this.latch.state,
-      ...(target ? { sendingTo: target } : {}),
-      rejectedPackets: this.latch.rejected,
-      ignoredPackets: this.rx.ignored,
-      ssrcChanges: this.rx.ssrcChanges,
-      rtcpIn: this.rtcp.rtcpIn, rtcpOut: this.rtcp.rtcpOut,
-      silenceFrames: this.out.silenceFrames,
-      jitterBuffer: { delayMs: j.delayMs, targetMs: j.targetMs, lost: j.lost, concealed: j.concealed, late: j.late, dropped: j.dropped, underruns: j.underruns },
-      streamDropped: this.streams.dropped,
-    };
+    return endpointStats({
+      rx: this.rx, tx: this.tx, latch: this.latch, rtcp: this.rtcp, clockRate: this.codecSpec.clockRate,
+      silenceFrames: this.out.silenceFrames, streamDropped: this.streams.dropped,
+    });
   }
 
   /** Close sockets and end every operation. Idempotent. */
