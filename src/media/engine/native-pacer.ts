@@ -48,6 +48,8 @@ export interface NativePacer {
 
 export const PACER_LATE_BUCKETS_MS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5] as const;
 
+const PACER_FUNCTIONS = ['start', 'open', 'submit', 'cancel', 'pending', 'close', 'sendNow', 'stats', 'now'] as const satisfies readonly (keyof NativePacer)[];
+
 let loaded: NativePacer | undefined | null = null;
 
 /** The pacer module, or undefined when it is not built or switched off ($SWITCHBOARD_MEDIA_PACER=0). */
@@ -58,7 +60,10 @@ export function loadPacer(): NativePacer | undefined {
   const file = new URL('../../../native/build/rtp_pacer.node', import.meta.url).pathname;
   if (!existsSync(file)) return loaded;
   try {
-    loaded = createRequire(import.meta.url)(file) as NativePacer;
+    const m = createRequire(import.meta.url)(file) as Partial<NativePacer>;
+    // A module built from an older native/rtp-pacer.c (a pull without `npm install`) may lack a
+    // function: use the JavaScript path rather than fail mid-call (`npm start` rebuilds it).
+    if (PACER_FUNCTIONS.every((f) => typeof m[f] === 'function')) loaded = m as NativePacer;
   } catch {
     loaded = undefined; // built for another Node-API or platform: the JavaScript path is used
   }
