@@ -81,3 +81,17 @@ test('wideband legs: DTMF at 16 kHz and 48 kHz is resampled to 8 kHz and detecte
     assert.equal(none.length, 0, `no false digits on speech at ${rate} Hz`);
   }
 });
+
+test('a re-negotiated telephone-event clock rate (setTeClockRate) is used for the next event\'s duration', async () => {
+  const { planTelephoneEvent } = await import('../dtmf/index.ts');
+  const got: DtmfEventData[] = [];
+  const d = new DtmfDetectors((ev) => got.push(ev), 8000);
+  d.configure({ rfc4733: true, inband: false, audioRate: 48000 });
+  const feed = (digit: string, rate: number, ts: number) => {
+    for (const p of planTelephoneEvent({ digit, durationMs: 100, startTimestamp: ts, clockRate: rate })) d.onTelephoneEvent(p.timestamp, p.marker, p.payload, 0);
+  };
+  feed('1', 8000, 1000);
+  d.setTeClockRate(48000);
+  feed('2', 48000, 900000);
+  assert.deepEqual(got.map((e) => `${e.digit}/${e.durationMs}`), ['1/100', '2/100'], 'both 100 ms: the second counted at 48 kHz (600 ms if read at 8 kHz)');
+});

@@ -51,17 +51,26 @@ export class DtmfDetectors {
   private downBuf = new Int16Array(0);
   private readonly frame8 = new Int16Array(160);
 
-  constructor(private readonly emit: (ev: DtmfEventData) => void, private readonly teClockRate: number) {}
+  constructor(private readonly emit: (ev: DtmfEventData) => void, private teClockRate: number) {}
+
+  private newRfc4733(): Rfc4733Receiver {
+    return new Rfc4733Receiver({
+      clockRate: this.teClockRate,
+      onDigit: (ev) => {
+        if (ev.digit.length === 1) this.emit({ digit: ev.digit, source: 'rfc4733', durationMs: Math.round(ev.durationMs) });
+      },
+    });
+  }
+
+  /** A re-negotiated telephone-event clock rate (durations are counted in it): a running receiver starts over at the new rate. */
+  setTeClockRate(rate: number): void {
+    if (rate === this.teClockRate) return;
+    this.teClockRate = rate;
+    if (this.rfc4733) this.rfc4733 = this.newRfc4733();
+  }
 
   configure(opts: { rfc4733: boolean; inband: boolean; audioRate: number }): void {
-    this.rfc4733 = opts.rfc4733
-      ? this.rfc4733 ?? new Rfc4733Receiver({
-          clockRate: this.teClockRate,
-          onDigit: (ev) => {
-            if (ev.digit.length === 1) this.emit({ digit: ev.digit, source: 'rfc4733', durationMs: Math.round(ev.durationMs) });
-          },
-        })
-      : undefined;
+    this.rfc4733 = opts.rfc4733 ? this.rfc4733 ?? this.newRfc4733() : undefined;
     // The in-band detector works at 8 kHz; other rates are resampled to it (see the top of the file).
     this.inband = opts.inband
       ? this.inband ?? new InbandDtmfDetector({ onDigit: (ev) => this.emit({ digit: ev.digit, source: 'inband', durationMs: Math.round(ev.durationMs) }) })

@@ -24,7 +24,12 @@ export class DtmfSender {
   /** Audio-only ticks left in the gap after a digit. */
   private gapTicks = 0;
 
-  constructor(private readonly clockRate: number, private readonly tickMs = 20) {}
+  constructor(private clockRate: number, private readonly tickMs = 20) {}
+
+  /** A re-negotiated telephone-event clock rate: digits planned from now on use it. */
+  setClockRate(rate: number): void {
+    this.clockRate = rate;
+  }
 
   get busy(): boolean {
     return this.jobs.length > 0;

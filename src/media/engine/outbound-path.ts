@@ -28,6 +28,7 @@ import type { RtpLatch } from './rtp-latch.ts';
 import type { RtcpSession } from './rtcp-session.ts';
 import type { RtpSender } from './rtp-sender.ts';
 import { DtmfSender } from './dtmf-sender.ts';
+import { FrameConverter } from './frame-converter.ts';
 
 /** What the outbound path reads from its endpoint every tick (RtpEndpoint satisfies it). */
 export interface OutboundSources {
@@ -78,6 +79,9 @@ export class OutboundPath {
   private record: RecordOp | undefined;
   echo = false;
   private readonly dtmfSender: DtmfSender;
+  /** Our media rate (Hz), and the converter for a bridged peer's frames at another rate. */
+  private readonly rate: number;
+  private readonly bridgeIn = new FrameConverter();
   /** Frames sent as silence (nothing to say), for EndpointStats. */
   silenceFrames = 0;
 
@@ -137,17 +141,19 @@ export class OutboundPath {
     this.sending = cfg.sending;
     this.sendSilence = cfg.sendSilence;
     this.dtmfSender = new DtmfSender(cfg.teRate);
+    this.rate = cfg.frameSamples * 50;
     this.outFrame = new Int16Array(cfg.frameSamples);
     this.zero = new Int16Array(cfg.frameSamples);
     this.mixFrame = new Int16Array(cfg.frameSamples);
   }
 
-  /** The endpoint's codec, payload types or direction may have changed (a re-INVITE). */
-  configure(codec: EndpointCodec, payloadType: number, tePt: number | undefined, sending: boolean): void {
+  /** The endpoint's codec, payload types, telephone-event rate or direction may have changed (a re-INVITE). */
+  configure(codec: EndpointCodec, payloadType: number, tePt: number | undefined, sending: boolean, teRate?: number): void {
     this.codec = codec;
     this.payloadType = payloadType;
     this.tePt = tePt;
     this.sending = sending;
+    if (teRate !== undefined) this.dtmfSender.setClockRate(teRate);
   }
 
   // ---- operations --------------------------------------------------------------------------
@@ -482,7 +488,13 @@ export class OutboundPath {
     }
     // A muted peer's audio is not forwarded: we send silence (and record/stream only our side).
     const peer = this.src.peer;
-    if (peer) return peer.inHave && !peer.muted ? peer.inFrame : undefined;
+    if (peer) {
+      if (!peer.inHave || peer.muted) return undefined;
+      if (peer.mediaRate === this.rate) return peer.inFrame;
+      // A peer at another rate (an Opus leg bridged to a G.711 one): its frame converted to ours.
+      this.outFrame.set(this.bridgeIn.convert(peer.inFrame, peer.mediaRate, this.rate));
+      return this.outFrame;
+    }
     if (this.echo && this.src.inHave) return this.src.inFrame;
     return undefined;
   }

@@ -30,7 +30,7 @@
  *          the local endpoint unbridged / the member removed from the mix
  * ```
  */
-import { Resampler } from '../dsp/index.ts';
+import { FrameConverter } from './frame-converter.ts';
 import type { ConferenceRoom } from './conference-room.ts';
 import type { FrameRing } from './frame-ring.ts';
 
@@ -43,14 +43,6 @@ export interface BridgePeer {
   /** Muted at the engine: its audio is not passed on. */
   readonly muted: boolean;
   peer: BridgePeer | undefined;
-}
-
-/** One direction of resampling, with its pooled buffers. */
-interface Conv {
-  from: number;
-  to: number;
-  rs: Resampler;
-  buf: Int16Array;
 }
 
 /**
@@ -86,8 +78,9 @@ export class RelayEndpoint implements BridgePeer {
   private attached = false;
   private readonly linkFrame: Int16Array;
   private readonly mixOut: Int16Array;
-  private down: Conv | undefined;
-  private up: Conv | undefined;
+  /** Link rate → our side's rate (frames read), and our side's → the link's (frames written). */
+  private readonly down = new FrameConverter();
+  private readonly up = new FrameConverter();
 
   constructor(
     readonly link: number,
@@ -151,12 +144,8 @@ export class RelayEndpoint implements BridgePeer {
     this.stats.latencySumMs += lat;
     if (lat > this.stats.latencyMaxMs) this.stats.latencyMaxMs = lat;
     this.inHave = res === 'audio';
-    if (link !== local) {
-      const c = this.conv('down', link, local);
-      // Silence goes through the resampler too, so its state stays continuous.
-      const got = c.rs.process(this.linkFrame, c.buf, link / 50);
-      for (let i = 0; i < n; i++) this.inFrame[i] = i < got ? c.buf[i] : 0;
-    }
+    // Silence goes through the resampler too, so its state stays continuous.
+    if (link !== local) this.inFrame.set(this.down.convert(this.linkFrame, link, local));
     return true;
   }
 
@@ -172,13 +161,7 @@ export class RelayEndpoint implements BridgePeer {
     }
     const stamp = Number(process.hrtime.bigint()) / 1e6;
     const link = this.tx.rate;
-    if (frame && frame.length * 50 !== link) {
-      const c = this.conv('up', frame.length * 50, link);
-      const got = c.rs.process(frame, c.buf, frame.length);
-      const n = link / 50;
-      for (let i = got; i < n; i++) c.buf[i] = 0;
-      frame = c.buf;
-    }
+    if (frame && frame.length * 50 !== link) frame = this.up.convert(frame, frame.length * 50, link, frame.length);
     this.tx.write(frame, frame !== undefined, stamp);
     this.stats.framesOut++;
   }
@@ -203,15 +186,5 @@ export class RelayEndpoint implements BridgePeer {
     this.stats.underruns = this.rx.underruns;
     this.stats.dropped = this.tx.dropped;
     this.stats.shed = this.rx.shed;
-  }
-
-  private conv(dir: 'down' | 'up', from: number, to: number): Conv {
-    const cur = dir === 'down' ? this.down : this.up;
-    if (cur && cur.from === from && cur.to === to) return cur;
-    const rs = new Resampler(from, to);
-    const c: Conv = { from, to, rs, buf: new Int16Array(Math.max(to / 50, rs.maxOutput(from / 50))) };
-    if (dir === 'down') this.down = c;
-    else this.up = c;
-    return c;
   }
 }

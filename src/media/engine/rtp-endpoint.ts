@@ -207,15 +207,19 @@ export class RtpEndpoint {
     } else if (u.codec) {
       this.codecSpec = u.codec;
     }
+    let teRate: number | undefined;
     if (u.telephoneEvent) {
       this.tePt = u.telephoneEvent.payloadType;
+      // RFC 4733 §2.1: the event clock is the one negotiated for telephone-event (often the audio's).
+      teRate = u.telephoneEvent.clockRate ?? this.codecSpec.clockRate;
+      this.detectors.setTeClockRate(teRate);
     }
     if (u.direction) this.direction = u.direction;
     this.rx.codec = this.codec;
     this.rx.audioPt = this.codecSpec.payloadType;
     this.rx.tePt = this.tePt;
     this.rx.receiving = this.direction === 'sendrecv' || this.direction === 'recvonly';
-    this.out.configure(this.codec, this.codecSpec.payloadType, this.tePt, sends(this.direction));
+    this.out.configure(this.codec, this.codecSpec.payloadType, this.tePt, sends(this.direction), teRate);
     if (u.muted !== undefined) this.muted = u.muted;
     if (u.remote && (u.remote.address !== this.remote?.address || u.remote.port !== this.remote?.port)) {
       this.setRemote(u.remote, now);

@@ -292,3 +292,24 @@ export function readWavPcm(path: string, channel = 0): { rate: number; channels:
   }
   throw new Error(`no data chunk in ${path}`);
 }
+
+/** Send `pcm` (16 kHz) as 20 ms L16 packets (RFC 3551 §4.5.11, big-endian), paced in real time. */
+export async function streamL16(peer: RtpPeer, toPort: number, pcm: Int16Array): Promise<void> {
+  const t0 = performance.now();
+  for (let i = 0, seq = 500; (i + 1) * 320 <= pcm.length; i++, seq++) {
+    const payload = Buffer.alloc(640);
+    for (let k = 0; k < 320; k++) payload.writeInt16BE(pcm[i * 320 + k]!, 2 * k);
+    peer.sendRtp(toPort, 96, payload, { seq, ts: 16000 + i * 320, ssrc: 0x16 });
+    const due = t0 + (i + 1) * 20 - performance.now();
+    if (due > 0) await wait(due);
+  }
+}
+
+/** Received L16 (payload type 96) in sequence order, decoded. */
+export function decodedL16(peer: RtpPeer): Int16Array {
+  const pk = peer.rtp.filter((p) => p.pt === 96).sort((a, b) => (((a.seq - b.seq) << 16) >> 16));
+  const out = new Int16Array(pk.reduce((n, p) => n + (p.payload.length >> 1), 0));
+  let o = 0;
+  for (const p of pk) for (let i = 0; i + 1 < p.payload.length; i += 2) out[o++] = p.payload.readInt16BE(i);
+  return out;
+}

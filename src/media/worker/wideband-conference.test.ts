@@ -8,31 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toneAmplitude } from '../dsp/test-signals.ts';
 import { MediaEngine } from './index.ts';
-import { RtpPeer, sine, wait } from './test-rtp-peer.ts';
+import { RtpPeer, decodedL16, sine, streamL16, wait } from './test-rtp-peer.ts';
 
 const PCMU = { name: 'PCMU', clockRate: 8000, payloadType: 0 };
 const L16 = { name: 'L16', clockRate: 16000, payloadType: 96 };
-
-/** Send `pcm` (16 kHz) as 20 ms L16 packets (RFC 3551 §4.5.11, big-endian), paced in real time. */
-async function streamL16(peer: RtpPeer, toPort: number, pcm: Int16Array): Promise<void> {
-  const t0 = performance.now();
-  for (let i = 0, seq = 500; (i + 1) * 320 <= pcm.length; i++, seq++) {
-    const payload = Buffer.alloc(640);
-    for (let k = 0; k < 320; k++) payload.writeInt16BE(pcm[i * 320 + k]!, 2 * k);
-    peer.sendRtp(toPort, 96, payload, { seq, ts: 16000 + i * 320, ssrc: 0x16 });
-    const due = t0 + (i + 1) * 20 - performance.now();
-    if (due > 0) await wait(due);
-  }
-}
-
-/** Received L16 (payload type 96) in sequence order, decoded. */
-function decodedL16(peer: RtpPeer): Int16Array {
-  const pk = peer.rtp.filter((p) => p.pt === 96).sort((a, b) => (((a.seq - b.seq) << 16) >> 16));
-  const out = new Int16Array(pk.reduce((n, p) => n + (p.payload.length >> 1), 0));
-  let o = 0;
-  for (const p of pk) for (let i = 0; i + 1 < p.payload.length; i += 2) out[o++] = p.payload.readInt16BE(i);
-  return out;
-}
 
 test('16 kHz conference: wideband members hear each other\'s 6 kHz tone, the G.711 member hears its band without alias, nobody hears themselves', async () => {
   const engine = await MediaEngine.start({ workers: 1, portMin: 46800, portMax: 46899, bindAddress: '127.0.0.1' });
