@@ -71,8 +71,9 @@ for (const backend of ['postgres', 'sqlite'] as const) {
     it('a registration status racing its trunk\'s delete is dropped, not a foreign-key error', async () => {
       const repo = store.tenancy.trunkRegistrations;
       const status = (trunkId: string) => ({ trunkId, state: 'registered' as const, lastStatus: null, lastError: null, registeredAt: T0, expiresAt: T0 + 60_000, updatedAt: T0 });
-      // The delete lands between put()'s look-up of the trunk and its write, in both orders of
-      // the two promises (the store is shared; each statement is its own await).
+      // The delete interleaves with put()'s write, in both orders of the two promises (the store
+      // is shared; each statement is its own await): where a look-up of the trunk before the
+      // write used to leave a gap, put() now relies on the foreign key's refusal.
       for (const order of ['put-first', 'delete-first'] as const) {
         const id = `race-${order}`;
         await store.tenancy.trunks.insert(trunk(id));
