@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, createVerify, type JsonWebKey } from 'node:crypto';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CallbackJwtSigner, jwkThumbprint } from './callback-jwt.ts';
 
 /** What a bot does: pick the JWKS entry by the token's kid, check the RS256 signature; the claims. */
@@ -89,8 +89,14 @@ test('a key older than rotateAfterMs at load is replaced at once; rotate() does 
 
 test('an unreadable key file fails loudly instead of silently changing the key', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'sb-jwt-')), 'acs-callback-keys.json');
-  writeFileSync(file, '{"version":1,"current":{"privateKeyPem":"garbage"},"retired":[]}');
+  new CallbackJwtSigner({ keyFile: join(dirname(file), 'ok.json') });
+  writeFileSync(file, '{"version":1,"current":{"privateKeyPem":"garbage","createdAt":0},"retired":[]}');
   assert.throws(() => new CallbackJwtSigner({ keyFile: file }), /acs-callback-keys\.json is unreadable.*move it away/);
+  // A real key without a createdAt would never rotate: refused, not loaded.
+  const good = JSON.parse(readFileSync(join(dirname(file), 'ok.json'), 'utf8')) as { current: Record<string, unknown> };
+  delete good.current.createdAt;
+  writeFileSync(file, JSON.stringify(good));
+  assert.throws(() => new CallbackJwtSigner({ keyFile: file }), /unreadable \(not a version 1 key file\)/);
   writeFileSync(file, 'not json');
   assert.throws(() => new CallbackJwtSigner({ keyFile: file }), /unreadable/);
 });

@@ -134,10 +134,11 @@ export class CallbackJwtSigner {
   private load(file: string): { key: SigningKey; retired: KeyFile['retired'] } {
     try {
       const f = JSON.parse(readFileSync(file, 'utf8')) as KeyFile;
-      if (f.version !== 1 || !f.current?.privateKeyPem || !Array.isArray(f.retired)) throw new Error('not a version 1 key file');
+      // A createdAt that is not a number would make the key never due for rotation: refused too.
+      if (f.version !== 1 || !f.current?.privateKeyPem || !Number.isFinite(f.current.createdAt) || !Array.isArray(f.retired)) throw new Error('not a version 1 key file');
       const privateKey = createPrivateKey(f.current.privateKeyPem);
       const publicJwk = publicJwkOf(privateKey);
-      return { key: { kid: jwkThumbprint(publicJwk), createdAt: Number(f.current.createdAt), privateKey, publicJwk }, retired: f.retired };
+      return { key: { kid: jwkThumbprint(publicJwk), createdAt: f.current.createdAt, privateKey, publicJwk }, retired: f.retired };
     } catch (err) {
       throw new Error(`ACS callback signing key file ${file} is unreadable (${(err as Error).message}); move it away to start with a new key (bots then refetch the JWKS)`);
     }
