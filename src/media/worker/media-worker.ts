@@ -579,11 +579,6 @@ if (healthLogMs > 0) {
 }
 
 /**
- * Raise this thread's priority (Linux: setpriority on the thread id works per thread) so that on
- * a busy machine the ticker is not the one waiting for a CPU: OS run-queue delay is the largest
- * source of send jitter once a worker carries hundreds of calls. Returns a warning if not allowed.
- */
-/**
  * Start the native pacer's thread now (not at the first call) so that a missing privilege is
  * said at start-up: without real-time scheduling its sends compete with the workers' ticks and
  * the send-jitter numbers of docs/benchmarks.md do not hold. Returns a warning, or undefined.
@@ -598,6 +593,11 @@ function startPacer(): string | undefined {
   }
 }
 
+/**
+ * Raise this thread's priority (Linux: setpriority on the thread id works per thread) so that on
+ * a busy machine the ticker is not the one waiting for a CPU: OS run-queue delay is the largest
+ * source of send jitter once a worker carries hundreds of calls. Returns a warning if not allowed.
+ */
 function applyThreadNice(nice: number | undefined): string | undefined {
   if (nice === undefined) return undefined;
   try {
