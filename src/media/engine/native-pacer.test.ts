@@ -1,7 +1,8 @@
 // The native RTP pacer (native/rtp-pacer.c) with real UDP sockets on loopback: a queued packet
 // does not leave before its due time and does leave after it; a packet taken back in time never
 // leaves; a slot holds one packet at a time; close() frees the slot so the socket can be closed.
-// Built by `npm install` (scripts/build-native.mjs); CI fails on the skip below if it is missing.
+// Built by `npm install` (scripts/build-native.mjs); the tests skip without it, but CI does not get
+// that far: .ci/run fails when the module cannot be built (SWITCHBOARD_NATIVE_REQUIRED=1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
