@@ -16,13 +16,13 @@
 // whatever the order of events (CANCEL while the endpoint is being created included).
 // It must never throw into the SIP stack: a bad offer is a 488, not an exception.
 import {
-  applyAnswer, createOffer, negotiateAnswer, parseSdp, serializeSdp, WELL_KNOWN_CODECS,
+  applyAnswer, createOffer, negotiateAnswer, parseSdp, serializeSdp,
   type NegotiatedMedia, type SessionDescription,
 } from '../../sdp/index.ts';
 import type { IncomingSession } from '../../sip/index.ts';
 import type { Clock, Logger } from '../../lib/index.ts';
 import type { DtmfEventData, EndpointUpdate, MediaEndpointHandle, MediaEngine, MediaDirection, PlaySpec } from '../../media/index.ts';
-import { answerCodecsAt, endpointSpecFor, parseDtmfRelay } from '../../adapters/index.ts';
+import { answerCodecsAt, endpointSpecFor, ENGINE_CODECS, parseDtmfRelay } from '../../adapters/index.ts';
 
 export type DiagnosticKind = 'answer' | 'echo' | 'tone' | 'playback';
 
@@ -39,8 +39,6 @@ export interface DiagnosticDeps {
   /** The call's endpoint exists (for tests and tools). */
   onEndpoint?: (handle: MediaEndpointHandle, callId: string, kind: DiagnosticKind) => void;
 }
-
-const CODECS = [WELL_KNOWN_CODECS.PCMU, WELL_KNOWN_CODECS.PCMA];
 
 /** Longest ring or hang-up delay a caller may ask for: an hour. */
 const MAX_DELAY_MS = 3_600_000;
@@ -156,7 +154,7 @@ export function runDiagnosticTarget(session: IncomingSession, kind: DiagnosticKi
     const offer = session.offer;
     if (!offer || offer.body.length === 0) {
       // RFC 3261 §13.2.1: an offerless INVITE gets our offer in the 2xx; the ACK carries the answer.
-      previous = createOffer({ address: deps.publicHost, port: h.localPort, codecs: CODECS, username: 'switchboard' });
+      previous = createOffer({ address: deps.publicHost, port: h.localPort, codecs: ENGINE_CODECS, username: 'switchboard' });
       session.once('ack', (ack) => {
         if (ack.body.length === 0 || !previous) return;
         try {
