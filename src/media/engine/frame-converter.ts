@@ -34,4 +34,9 @@ export class FrameConverter {
     for (let i = got; i < this.view.length; i++) this.buf[i] = 0;
     return this.view;
   }
+
+  /** The stream paused (no frame this tick): start the next frame from silence, not from stale filter history. */
+  reset(): void {
+    this.rs?.reset();
+  }
 }

@@ -489,8 +489,11 @@ export class OutboundPath {
     // A muted peer's audio is not forwarded: we send silence (and record/stream only our side).
     const peer = this.src.peer;
     if (peer) {
-      if (!peer.inHave || peer.muted) return undefined;
-      if (peer.mediaRate === this.rate) return peer.inFrame;
+      if (peer.mediaRate === this.rate) return peer.inHave && !peer.muted ? peer.inFrame : undefined;
+      if (!peer.inHave || peer.muted) {
+        this.bridgeIn.reset(); // its audio resumes from silence, not from the filter's stale history
+        return undefined;
+      }
       // A peer at another rate (an Opus leg bridged to a G.711 one): its frame converted to ours.
       this.outFrame.set(this.bridgeIn.convert(peer.inFrame, peer.mediaRate, this.rate));
       return this.outFrame;
