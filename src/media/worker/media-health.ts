@@ -42,6 +42,7 @@ function above(h: TickHistogramSnapshot, boundsMs: readonly number[], ms: number
 
 export function summarizeLoads(loads: readonly WorkerLoad[], boundsMs: readonly number[]): MediaHealth {
   const late = mergeTickHistograms(loads.map((l) => l.late));
+  const pacer = loads.find((l) => l.pacer)?.pacer;
   return {
     workers: loads.length,
     endpoints: loads.reduce((n, l) => n + l.endpoints, 0),
@@ -59,6 +60,6 @@ export function summarizeLoads(loads: readonly WorkerLoad[], boundsMs: readonly 
     gcMaxMs: loads.reduce((n, l) => Math.max(n, l.gcMaxMs), 0),
     heapUsedBytes: loads.reduce((n, l) => n + l.heapUsedBytes, 0),
     tickErrors: loads.reduce((n, l) => n + (l.tickErrors ?? 0), 0),
-    ...(loads.find((l) => l.pacer)?.pacer ? { pacer: loads.find((l) => l.pacer)!.pacer } : {}),
+    ...(pacer ? { pacer } : {}),
   };
 }
