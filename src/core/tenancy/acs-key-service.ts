@@ -52,7 +52,8 @@ export class AcsKeyService {
   async revoke(who: Principal, applicationId: string, keyId: string): Promise<void> {
     await this.assertApp(who, applicationId);
     if (!(await this.store.tenancy.acs.revokeKey(applicationId, keyId, this.clock.now()))) {
-      throw new TenancyError('API_KEY_NOT_FOUND', `no active ACS access key ${keyId}`);
+      // Its own code, not API_KEY_NOT_FOUND: that one sends the operator to …/api-keys, the wrong list (docs/errors.md).
+      throw new TenancyError('ACS_KEY_NOT_FOUND', `no active ACS access key ${keyId}`);
     }
   }
 

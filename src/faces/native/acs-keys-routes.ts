@@ -5,8 +5,7 @@
 // Unlike API keys (hashed), ACS keys are shown by list too: HMAC verification needs the key
 // itself, so the store holds it and hiding it would protect nothing from the admin.
 import type { FastifyInstance } from 'fastify';
-import { httpError, principalOf, requireAdmin } from '../../http/index.ts';
-import { TenancyError } from '../../core/index.ts';
+import { principalOf, requireAdmin } from '../../http/index.ts';
 import type { NativeApiContext } from './context.ts';
 import { errorResponses, idParams, listOf } from './schemas.ts';
 import { mapErrors } from './tenancy-errors.ts';
@@ -59,14 +58,8 @@ export function registerAcsKeyRoutes(app: FastifyInstance, ctx: NativeApiContext
     ...pre, schema: { tags, summary: 'Revoke an ACS access key (admin); refused within about a second', params: keyParams, response: { 204: { type: 'null' }, ...errorResponses } },
   }, mapErrors(async (req, reply) => {
     requireAdmin(req);
-    try {
-      await ctx.tenancy().acs.revoke(principalOf(req), req.params.id, req.params.keyId);
-    } catch (err) {
-      // Core reuses the API-key code for a missing ACS key; the wire names it apart, since
-      // API_KEY_NOT_FOUND points the operator at …/api-keys, the wrong list (docs/errors.md).
-      if (err instanceof TenancyError && err.code === 'API_KEY_NOT_FOUND') throw httpError('ACS_KEY_NOT_FOUND', err.message);
-      throw err;
-    }
+    // An unknown or already revoked key: core's ACS_KEY_NOT_FOUND, carried by mapErrors like every code.
+    await ctx.tenancy().acs.revoke(principalOf(req), req.params.id, req.params.keyId);
     return reply.code(204).send();
   }));
 
