@@ -23,7 +23,8 @@
  * be handed to it with its due time (submitWritten) instead of being sent from the worker's
  * tick. Until it has left it can be taken back (cancelPaced: sequence number and counters roll
  * back, as if it had never been written). The slot is given back before the socket is
- * disconnected or closed, so the pacer never uses a stale file descriptor.
+ * disconnected or closed, so the pacer never uses a stale file descriptor; a packet still queued
+ * then is taken back the same way first (disconnect()/close() leave no counted-but-unsent packet).
  */
 import type { Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
@@ -124,9 +125,15 @@ export class RtpSender {
     }
   }
 
-  /** Give the pacer slot back (a queued packet is dropped: the caller cancels first when it cares). */
+  /**
+   * Give the pacer slot back. A packet still queued is taken back first (cancelPaced: sequence
+   * number and counters roll back) — the slot's close() would drop it too, but silently, leaving
+   * a sequence number counted as sent that never left (a gap the peer would see as a loss).
+   * Callers that cancel first themselves (OutboundPath.dropPrepared) find nothing queued here.
+   */
   private closePacer(): void {
     if (this.slot < 0) return;
+    this.cancelPaced();
     this.pacer!.close(this.slot);
     this.slot = -1;
     this.fd = -1;
