@@ -19,7 +19,7 @@ import { explain, freeUdpPort, runSipp, sippAvailable } from './helpers/sipp.ts'
 import { startNode, type TestNode } from './helpers/switchboard.ts';
 import type { SipService } from '../src/server/sip-service.ts';
 import type { DtmfEventData, MediaEndpointHandle } from '../src/media/index.ts';
-import { goertzelCoefficient, goertzelPower } from '../src/media/index.ts';
+import { goertzelCoefficient, goertzelPower, loadPacer } from '../src/media/index.ts';
 
 const haveBaresip = baresipAvailable();
 const haveSipp = sippAvailable();
@@ -172,6 +172,25 @@ describe('media diagnostic targets with real peers', { skip: !(haveBaresip && ha
     });
     const got = digits.slice(from).map((d) => `${d.digit}/${d.source}`);
     assert.deepEqual(got, ['4/inband', '7/inband', '*/inband'], r.output.slice(-1500));
+  });
+
+  test('prompts went out through the native pacer: media_rtp_paced_total, media_rtp_pacer_late_total, media_rtp_pacer_realtime', async () => {
+    const text = await (await fetch(`${node.http}/metrics`)).text();
+    const num = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+    if (!loadPacer()) {
+      assert.doesNotMatch(text, /^media_rtp_paced_total/m, 'no pacer, no pacer metrics');
+      return;
+    }
+    const sent = num(/^media_rtp_paced_total\{result="sent"\} (\d+)/m);
+    const errors = num(/^media_rtp_paced_total\{result="error"\} (\d+)/m);
+    assert.ok(sent > 50, `the playback calls' prompt frames were paced (${sent})`);
+    assert.equal(errors, 0);
+    const les = ['0.00005', '0.0001', '0.00025', '0.0005', '0.001', '0.002', '0.005', '+Inf'].map((le) => num(new RegExp(`^media_rtp_pacer_late_total\\{le="${le.replace('+', '\\+')}"\\} (\\d+)`, 'm')));
+    assert.ok(les.every((n, i) => i === 0 || n >= les[i - 1]), `cumulative buckets: ${les.join(' ')}`);
+    assert.equal(les[7], sent + errors, 'every paced send is in the +Inf bucket');
+    const realtime = num(/^media_rtp_pacer_realtime (\d+)/m);
+    if (process.getuid?.() === 0 && process.env.SWITCHBOARD_MEDIA_PACER_RT !== '0') assert.equal(realtime, 1, 'root: SCHED_FIFO');
+    else assert.ok(realtime === 0 || realtime === 1);
   });
 
   test('digits are counted in media_dtmf_digits_total; no endpoint or port outlives its call', async () => {

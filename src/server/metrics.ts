@@ -82,7 +82,7 @@ export interface MediaCounters {
   slips: number;
   endpoints: number;
   /** The native RTP pacer's packets (absent when it is not loaded). */
-  pacer?: { sent: number; errors: number; cancelled: number };
+  pacer?: { sent: number; errors: number; cancelled: number; priority: string; lateHist: number[] };
 }
 
 export function methodLabel(method: string | undefined): string {
@@ -246,6 +246,33 @@ export function createMetrics(opts: CreateMetricsOptions = {}): SwitchboardMetri
       this.inc({ result: 'sent' }, p.sent);
       this.inc({ result: 'error' }, p.errors);
       this.inc({ result: 'cancelled' }, p.cancelled);
+    },
+  });
+  new Gauge({
+    name: 'media_rtp_pacer_realtime',
+    help: 'The native RTP pacer thread runs at real-time priority (SCHED_FIFO): 1, else 0 (it then competes with the media workers and send jitter rises under load); absent without the pacer.',
+    registers: [registry],
+    async collect() {
+      const p = (await readMedia())?.pacer;
+      this.reset();
+      if (p) this.set(p.priority.startsWith('SCHED_FIFO') ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'media_rtp_pacer_late_total',
+    help: 'Packets the native RTP pacer sent, by how late behind their due time (upper bound "le" in seconds, cumulative like a histogram): mostly a packet\'s place in its burst.',
+    labelNames: ['le'],
+    registers: [registry],
+    async collect() {
+      const p = (await readMedia())?.pacer;
+      this.reset();
+      if (!p) return;
+      let n = 0;
+      const bounds = ['0.00005', '0.0001', '0.00025', '0.0005', '0.001', '0.002', '0.005', '+Inf'];
+      p.lateHist.forEach((c, i) => {
+        n += c;
+        if (bounds[i]) this.inc({ le: bounds[i] }, n);
+      });
     },
   });
   new Gauge({
