@@ -19,12 +19,14 @@
  * ms of filter delay, no click of stale history).
  *
  * Mixed rates: a member whose media rate differs from the mix rate (a G.711 phone at 8 kHz in a
- * 16 kHz mix, an Opus leg at 48 kHz) gets two polyphase Resamplers (src/media/dsp): its inbound
- * frame is resampled to the mix rate before pushFrame, and its mix-minus back to its own rate.
+ * 16 kHz mix, an Opus leg at 48 kHz) gets two FrameConverters (frame-converter.ts, polyphase
+ * Resamplers of src/media/dsp): its inbound frame is resampled to the mix rate before pushFrame,
+ * and its mix-minus back to its own rate.
  * Mix-minus stays exact: a member's own contribution is subtracted at the mix rate, before the
  * way back, so nobody hears themselves (not even a filtered echo). A prompt (at `rate`) in a mix
- * running lower is resampled down the same way. The buffers are made when the rate is chosen:
- * nothing is allocated per tick. A member at the mix rate costs nothing extra.
+ * running lower is resampled down the same way. The converters are prepared (resamplers and
+ * buffers built, an unconvertible ratio refused) when the rate is chosen: nothing is allocated
+ * per tick. A member at the mix rate costs nothing extra.
  *
  * Prompts into the mix (`play`): each one is a mixer participant that only talks (it never
  * hears, so it costs no mixFor); every member hears it, listen-only and muted ones included.
@@ -42,9 +44,9 @@
  * ```
  */
 import type { AudioSource } from '../audio.ts';
-import { Resampler } from '../dsp/index.ts';
 import { Mixer } from '../mix/index.ts';
 import type { ConferenceJoinOptions, OperationResult } from './endpoint-types.ts';
+import { FrameConverter } from './frame-converter.ts';
 
 /** What the room needs from a member endpoint (RtpEndpoint satisfies it). */
 export interface ConferenceMember {
@@ -57,15 +59,19 @@ export interface ConferenceMember {
   conference: { room: ConferenceRoom; key: string } | undefined;
 }
 
-/** Per-member rate conversion (only for members whose rate differs from the mix's); all buffers pooled. */
+/**
+ * Per-member rate conversion (only for members whose rate differs from the mix's); all buffers
+ * pooled, converters prepared when the bridge is made (nothing is built in the tick).
+ */
 interface RateBridge {
-  /** Member rate → mix rate, and its output (maxOutput of one member frame). */
-  up: Resampler;
-  upBuf: Int16Array;
-  /** Mix rate → member rate: the member's mix-minus at the mix rate, and the converted frame. */
-  down: Resampler;
+  /** The member's media rate and the mix rate the converters were prepared for. */
+  rate: number;
+  mixRate: number;
+  /** Member rate → mix rate. */
+  up: FrameConverter;
+  /** Mix rate → member rate, and the member's mix-minus at the mix rate that it converts. */
+  down: FrameConverter;
   mixBuf: Int16Array;
-  downBuf: Int16Array;
 }
 
 interface Member {
@@ -76,10 +82,10 @@ interface Member {
   bridge: RateBridge | undefined | null;
 }
 
-/** A prompt rendered at the conference rate, resampled down while the mix runs lower. */
+/** A prompt rendered at the conference rate, resampled down to `mixRate` while the mix runs lower. */
 interface PromptDown {
-  rs: Resampler;
-  buf: Int16Array;
+  conv: FrameConverter;
+  mixRate: number;
 }
 
 interface Prompt {
@@ -212,10 +218,8 @@ export class ConferenceRoom {
         continue;
       }
       if (b === null) continue;
-      const n = b.up.process(ep.inFrame, b.upBuf);
-      if (n < b.upBuf.length) b.upBuf.fill(0, n);
-      // pushFrame copies frameSize samples; the spare slot of upBuf (maxOutput) is ignored.
-      mix.pushFrame(key, b.upBuf);
+      // The whole inFrame, as the resampler always took it (one frame at the member's rate).
+      mix.pushFrame(key, b.up.convert(ep.inFrame, b.rate, b.mixRate, ep.inFrame.length));
     }
     for (const p of this.prompts.values()) {
       if (p.ended) continue;
@@ -225,9 +229,7 @@ export class ConferenceRoom {
         mix.pushFrame(p.key, p.frame);
         continue;
       }
-      const n = p.down.rs.process(p.frame, p.down.buf);
-      if (n < p.down.buf.length) p.down.buf.fill(0, n);
-      mix.pushFrame(p.key, p.down.buf);
+      mix.pushFrame(p.key, p.down.conv.convert(p.frame, this.rate, p.down.mixRate));
     }
   }
 
@@ -245,9 +247,9 @@ export class ConferenceRoom {
       return;
     }
     this.mix.mixFor(key, b.mixBuf);
-    const n = b.down.process(b.mixBuf, b.downBuf);
+    const frame = b.down.convert(b.mixBuf, b.mixRate, b.rate);
     const len = out.length;
-    for (let i = 0; i < len; i++) out[i] = i < n ? b.downBuf[i] : 0;
+    for (let i = 0; i < len; i++) out[i] = i < frame.length ? frame[i] : 0;
   }
 
   /** Tick, after the outbound phase. */
@@ -332,29 +334,23 @@ export class ConferenceRoom {
 
   private promptDown(mixRate: number): PromptDown | undefined {
     if (mixRate === this.rate) return undefined;
-    const rs = new Resampler(this.rate, mixRate);
-    return { rs, buf: new Int16Array(Math.max(mixRate / 50, rs.maxOutput(this.rate / 50))) };
+    const conv = new FrameConverter();
+    conv.prepare(this.rate, mixRate);
+    return { conv, mixRate };
   }
 }
 
-/** Resamplers and buffers for a member at `rate` in a mix at `mixRate` (throws RATE_MISMATCH). */
+/** Converters (prepared) and buffers for a member at `rate` in a mix at `mixRate` (throws RATE_MISMATCH). */
 function bridgeFor(rate: number, mixRate: number): RateBridge {
-  let up: Resampler;
-  let down: Resampler;
+  const up = new FrameConverter();
+  const down = new FrameConverter();
   try {
-    up = new Resampler(rate, mixRate);
-    down = new Resampler(mixRate, rate);
+    up.prepare(rate, mixRate);
+    down.prepare(mixRate, rate);
   } catch (err) {
     throw Object.assign(new Error(`endpoint media rate ${rate} Hz cannot be resampled to the conference rate ${mixRate} Hz: ${(err as Error).message}`), { code: 'RATE_MISMATCH' });
   }
-  const memberFrame = rate / 50;
-  const mixFrame = mixRate / 50;
-  return {
-    up, down,
-    upBuf: new Int16Array(Math.max(mixFrame, up.maxOutput(memberFrame))),
-    mixBuf: new Int16Array(mixFrame),
-    downBuf: new Int16Array(Math.max(memberFrame, down.maxOutput(mixFrame))),
-  };
+  return { rate, mixRate, up, down, mixBuf: new Int16Array(mixRate / 50) };
 }
 
 function toMixer(o: ConferenceJoinOptions): { muted?: boolean; gain?: number; listenOnly?: boolean; hearsOnly?: string } {
