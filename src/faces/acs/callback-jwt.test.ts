@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPublicKey, createVerify, type JsonWebKey } from 'node:crypto';
+import { createPublicKey, createVerify, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CallbackJwtSigner, jwkThumbprint } from './callback-jwt.ts';
+import { FakeClock } from '../../lib/index.ts';
+import { CallbackJwtSigner, generateCallbackKey, jwkThumbprint } from './callback-jwt.ts';
 
 /** What a bot does: pick the JWKS entry by the token's kid, check the RS256 signature; the claims. */
 function verify(token: string, jwks: { keys: Record<string, unknown>[] }): { kid: string; claims: Record<string, unknown> } | undefined {
@@ -49,17 +50,20 @@ test('with a key file: a second signer (the restarted node) has the same kid and
   assert.equal(verify(before, other.jwks()), undefined);
 });
 
-test('rotation: at rotateAfterMs a new kid signs; the old key stays in the JWKS for keepRetiredMs, then goes — across a reload too', () => {
+test('rotation: at rotateAfterMs a new kid signs; the old key stays in the JWKS for keepRetiredMs, then goes — across a reload too', async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'sb-jwt-')), 'acs-callback-keys.json');
   let now = 1_700_000_000_000;
-  const opts = { keyFile: file, now: () => now, rotateAfterMs: 30 * DAY, keepRetiredMs: DAY };
+  const opts = { keyFile: file, now: () => now, rotateAfterMs: 30 * DAY, keepRetiredMs: DAY, checkEveryMs: 0 };
   const s = new CallbackJwtSigner(opts);
   const oldKid = s.kid;
   const oldToken = s.sign('i', 'a');
   now += 30 * DAY - 1;
-  s.sign('i', 'a');
-  assert.equal(s.kid, oldKid, 'not yet due');
+  assert.equal(await s.rotateIfDue(), false, 'not yet due');
+  assert.equal(s.kid, oldKid);
   now += 1;
+  // sign() never rotates (no key generation on the delivery path): the check does.
+  assert.equal(verify(s.sign('i', 'a'), s.jwks())?.kid, oldKid);
+  assert.equal(await s.rotateIfDue(), true);
   const newToken = s.sign('i', 'a');
   assert.notEqual(s.kid, oldKid);
   assert.deepEqual(s.jwks().keys.map((k) => k.kid), [s.kid, oldKid]);
@@ -97,6 +101,75 @@ test('an unreadable key file fails loudly instead of silently changing the key',
   delete good.current.createdAt;
   writeFileSync(file, JSON.stringify(good));
   assert.throws(() => new CallbackJwtSigner({ keyFile: file }), /unreadable \(not a version 1 key file\)/);
+  // An EC key would sign nothing RS256 can verify: refused at load, not at the first callback.
+  good.current.createdAt = 0;
+  good.current.privateKeyPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' });
+  writeFileSync(file, JSON.stringify(good));
+  assert.throws(() => new CallbackJwtSigner({ keyFile: file }), /unreadable \(current\.privateKeyPem is not an RSA key/);
   writeFileSync(file, 'not json');
   assert.throws(() => new CallbackJwtSigner({ keyFile: file }), /unreadable/);
+});
+
+test('the rotation timer: checks every checkEveryMs on the Clock, rotates once due, stops on close()', async () => {
+  const clock = new FakeClock(1_700_000_000_000);
+  const s = new CallbackJwtSigner({ clock, rotateAfterMs: 10 * DAY, checkEveryMs: DAY, initialKey: generateCallbackKey() });
+  const first = s.kid;
+  assert.equal(clock.pending(), 1, 'one check scheduled at start');
+  clock.advance(9 * DAY);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(s.kid, first, 'not due yet: nine checks, no rotation');
+  clock.advance(DAY);
+  // The new key is generated off the event loop: wait for it (bounded).
+  for (let i = 0; i < 200 && s.kid === first; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.notEqual(s.kid, first, 'rotated by the timer');
+  assert.deepEqual(s.jwks().keys.map((k) => k.kid), [s.kid, first]);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(clock.pending(), 1, 'the next check is scheduled');
+  s.close();
+  assert.equal(clock.pending(), 0, 'close() cancels it');
+  assert.equal(new CallbackJwtSigner({ clock, checkEveryMs: 0 }).kid.length > 0 && clock.pending(), 0, 'checkEveryMs 0: no timer');
+});
+
+test('without a key file, signers given the same initialKey share the kid (one key per process in the server)', () => {
+  const key = generateCallbackKey();
+  const a = new CallbackJwtSigner({ initialKey: key, checkEveryMs: 0 });
+  const b = new CallbackJwtSigner({ initialKey: key, checkEveryMs: 0 });
+  assert.equal(a.kid, b.kid);
+  assert.ok(verify(a.sign('i', 'app'), b.jwks()));
+});
+
+test('retired[] entries are checked at load: a bad public key refuses the file; extra JWK members are never served', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-jwt-'));
+  const file = join(dir, 'acs-callback-keys.json');
+  let now = 1_700_000_000_000;
+  const s = new CallbackJwtSigner({ keyFile: file, now: () => now, checkEveryMs: 0 });
+  const retiredKid = s.kid;
+  now += 1000;
+  s.rotate();
+  const good = readFileSync(file, 'utf8');
+  type F = { retired: { kid: string; retiredAt: unknown; publicJwk: Record<string, unknown> }[] };
+  const corrupt = (edit: (f: F) => void): void => {
+    const f = JSON.parse(good) as F;
+    edit(f);
+    writeFileSync(file, JSON.stringify(f));
+  };
+  const load = () => new CallbackJwtSigner({ keyFile: file, now: () => now, checkEveryMs: 0 });
+  // One character of the modulus changed: still a 2048-bit key, but not the one its kid names.
+  corrupt((f) => { const n = f.retired[0].publicJwk.n as string; f.retired[0].publicJwk.n = `${n.slice(0, 10)}${n[10] === 'A' ? 'B' : 'A'}${n.slice(11)}`; });
+  assert.throws(load, /acs-callback-keys\.json is unreadable \(retired\[0\]\.kid is not its key's thumbprint\).*move it away/);
+  corrupt((f) => { f.retired[0].publicJwk = { kty: 'RSA', n: 42, e: 'AQAB' }; });
+  assert.throws(load, /unreadable \(retired\[0\]\.publicJwk is not an RSA public JWK\)/);
+  corrupt((f) => { f.retired[0].publicJwk = { kty: 'RSA', n: 'AQAB', e: 'AQAB' }; f.retired[0].kid = jwkThumbprint({ kty: 'RSA', n: 'AQAB', e: 'AQAB' }); });
+  assert.throws(load, /unreadable \(retired\[0\]\.publicJwk is not a usable key: 17-bit modulus\)/);
+  corrupt((f) => { f.retired[0].retiredAt = 'yesterday'; });
+  assert.throws(load, /unreadable \(retired\[0\] needs a kid and a numeric retiredAt\)/);
+  corrupt((f) => { (f.retired as unknown[]).push(null); });
+  assert.throws(load, /unreadable \(retired\[1\]/);
+  // A private member smuggled into a retired JWK loads (the key is fine) but is not served.
+  corrupt((f) => { f.retired[0].publicJwk.d = 'secret'; });
+  const jwks = load().jwks();
+  assert.deepEqual(jwks.keys.map((k) => k.kid), [s.kid, retiredKid]);
+  assert.equal(jwks.keys[1].d, undefined);
+  writeFileSync(file, good);
+  assert.equal(load().kid, s.kid, 'the untouched file still loads');
 });
