@@ -143,19 +143,29 @@ export class Resampler {
     const st = this.sparseStart;
     const tap = this.sparseTap;
     const sc = this.sparseCoeff;
-    while (t < limit) {
-      const base = Math.floor(t / L); // newest input index used, relative to this block
-      const phase = t - base * L;
-      let acc = 0;
-      // work[base .. base+K) holds x[base−K+1 .. base]; c row is reversed to match.
-      if (st && tap && sc) {
+    // The sparse/dense choice is made once per block, not per output sample: two copies of the
+    // same loop, differing only in the inner multiply-add (same order of additions: bit-identical).
+    // work[base .. base+K) holds x[base−K+1 .. base]; the coefficient rows are reversed to match.
+    if (st && tap && sc) {
+      while (t < limit) {
+        const base = Math.floor(t / L); // newest input index used, relative to this block
+        const phase = t - base * L;
+        let acc = 0;
         for (let j = st[phase], e = st[phase + 1]; j < e; j++) acc += work[base + tap[j]] * sc[j];
-      } else {
-        for (let k = 0, ci = phase * K; k < K; k++) acc += work[base + k] * c[ci + k];
+        const s = Math.round(acc);
+        output[produced++] = s > 32767 ? 32767 : s < -32768 ? -32768 : s;
+        t += M;
       }
-      const s = Math.round(acc);
-      output[produced++] = s > 32767 ? 32767 : s < -32768 ? -32768 : s;
-      t += M;
+    } else {
+      while (t < limit) {
+        const base = Math.floor(t / L);
+        const phase = t - base * L;
+        let acc = 0;
+        for (let k = 0, ci = phase * K; k < K; k++) acc += work[base + k] * c[ci + k];
+        const s = Math.round(acc);
+        output[produced++] = s > 32767 ? 32767 : s < -32768 ? -32768 : s;
+        t += M;
+      }
     }
     this.t = t - limit;
     // Keep the last K−1 inputs as history for the next block.
