@@ -8,7 +8,9 @@
 // by the validation handshake gate until the URL echoed a code, retried with backoff,
 // dead-lettered after the usual limits and kept across restarts (docs/faces/acs.md "Event
 // Grid"). The callback JWT key pair is the node's: kept in <dataDir>/acs-callback-keys.json
-// (CallbackJwtSigner: same kid across restarts, rotation keeps the old public key a while);
+// (CallbackJwtSigner: same kid across restarts, rotation keeps the old public key a while;
+// without a dataDir, one in-memory key shared by every mount of the process); tokens are only
+// ever signed with the key of the face mounted on the same HTTP app, the one its JWKS serves;
 // one incomingCallContext secret and one set of validated URLs per process (a restart
 // validates again).
 import type { FastifyInstance } from 'fastify';
@@ -17,7 +19,7 @@ import { join } from 'node:path';
 import type { CallService, Tenancy } from '../core/index.ts';
 import {
   acsFormatter, acsStreamFramer, ACS_FORMAT, CallbackJwtSigner, type AcsFace, EventGridPublisher, EventGridValidations, EVENT_GRID_FORMAT,
-  eventGridFormatter, eventGridHeaders, IncomingCallContexts, incomingCallNotice, isRecordingFinal, recordingFileNotice, registerAcsFace,
+  eventGridFormatter, generateCallbackKey, eventGridHeaders, IncomingCallContexts, incomingCallNotice, isRecordingFinal, recordingFileNotice, registerAcsFace,
 } from '../faces/acs/index.ts';
 import { DerivedEventPublisher, type DeliveryFormatter, type DeliveryGate, type DeliveryHeaders, type DerivedEvent, type StreamFramer } from '../events/index.ts';
 import type { Clock, Logger } from '../lib/index.ts';
@@ -28,10 +30,29 @@ import { nodeStoreOf, onCallService, recordingsSource } from './native-api-wirin
 export const ACS_CALLBACK_KEY_FILE = 'acs-callback-keys.json';
 /** Each mounted face's signer and auth counters, by the node's HTTP app. */
 const mounted = new WeakMap<FastifyInstance, { signer: CallbackJwtSigner; face: AcsFace }>();
-/** For formatters asked about no HTTP app (no face mounted): an in-memory key, made on first use. */
-let fallbackSigner: CallbackJwtSigner | undefined;
-const signerOf = (http: FastifyInstance | undefined): CallbackJwtSigner =>
-  (http && mounted.get(http)?.signer) ?? (fallbackSigner ??= new CallbackJwtSigner());
+/**
+ * The signer of the face mounted on `http`. There is no fallback key on purpose: a token signed
+ * with a key no JWKS serves would fail every bot's validation with nothing in our logs. A node
+ * always mounts the face (server.ts) before its services build, so this throws only for a
+ * ServiceContext without `http` (or an app without the face) that has an ACS callback to send:
+ * the delivery records the error (retried, then dead-lettered, visible in the attempts) and an
+ * ACS media stream fails to connect — never silently.
+ */
+function signerOf(http: FastifyInstance | undefined): CallbackJwtSigner {
+  const signer = http && mounted.get(http)?.signer;
+  if (!signer) {
+    throw new Error(http
+      ? 'ACS callback JWT: no ACS face is mounted on this HTTP app (mountAcsFace), so no JWKS serves a key to sign with'
+      : 'ACS callback JWT: the service context has no HTTP app, so no ACS face and no JWKS: ACS callbacks cannot be signed');
+  }
+  return signer;
+}
+/**
+ * The in-memory callback key of mounts without a dataDir (tests that start many nodes): one per
+ * process, generated on first use — an RSA-2048 key costs ~100 ms of CPU per mount otherwise.
+ * Each mount still has its own signer (its own clock, rotation and JWKS), starting from this key.
+ */
+let processKey: ReturnType<typeof generateCallbackKey> | undefined;
 const contexts = new IncomingCallContexts();
 /** Where handshake failures are logged: the last mounted face's logger. */
 let problemLogger: Logger | undefined;
@@ -44,13 +65,15 @@ const OUTBOXED = new Set(['Microsoft.Communication.IncomingCall', 'Microsoft.Com
 const SWEEP_WINDOW_MS = 3_600_000;
 
 /**
- * Mounts the face on a node's HTTP app. `dataDir` (default none: an in-memory key per mount)
- * holds the callback JWT key file, created on first start and loaded after.
+ * Mounts the face on a node's HTTP app. `dataDir` (default none: the process's in-memory key,
+ * see processKey) holds the callback JWT key file, created on first start and loaded after.
  */
 export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | undefined, logger?: Logger, clock?: Clock, dataDir?: string): void {
   const signer = new CallbackJwtSigner({
-    ...(dataDir !== undefined ? { keyFile: join(dataDir, ACS_CALLBACK_KEY_FILE) } : {}),
-    ...(clock ? { now: () => clock.now() } : {}),
+    ...(dataDir !== undefined ? { keyFile: join(dataDir, ACS_CALLBACK_KEY_FILE) } : { initialKey: (processKey ??= generateCallbackKey()) }),
+    // The node's clock runs the 90-day rotation check (hourly, off the delivery path).
+    ...(clock ? { clock } : {}),
+    ...(logger ? { logger } : {}),
   });
   let calls: CallService | undefined;
   let notices: DerivedEventPublisher | undefined;
@@ -70,7 +93,7 @@ export function mountAcsFace(http: FastifyInstance, tenancy: () => Tenancy | und
   // Stops following commits when HTTP closes (the server closes the store just before, so an
   // append racing the shutdown may fail: it is logged, and the next start's sweep appends the
   // recording notice; an IncomingCall dies with its ringing call).
-  http.addHook('onClose', async () => { await notices?.stop(); });
+  http.addHook('onClose', async () => { signer.close(); await notices?.stop(); });
   const face = registerAcsFace(http, {
     tenancy, calls: () => calls, contexts, signer, ...(clock ? { clock } : {}),
     idempotency: () => { const t = tenancy(); return t ? nodeStoreOf(t)?.idempotency : undefined; },
