@@ -20,12 +20,11 @@ import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baresipAvailable, freeBaresipPort, runBaresip } from './helpers/baresip.ts';
+import { baresipAvailable, baresipCommand, freeBaresipPort, freeTcpPort, runBaresip } from './helpers/baresip.ts';
 import { explain, freeUdpPort, runSipp, sippAvailable } from './helpers/sipp.ts';
 import { readWav } from './helpers/wav.ts';
 import { startNode, type TestNode } from './helpers/switchboard.ts';
@@ -140,34 +139,6 @@ class IvrApp {
   }
 }
 
-/** A free TCP port on loopback (for baresip's ctrl_tcp). */
-function freeTcpPort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as AddressInfo; s.close(() => res(port)); });
-  });
-}
-
-/** One ctrl_tcp command (a netstring holding JSON, baresip 1.0.0 ctrl_tcp.c); resolves with its reply. */
-async function baresipCommand(port: number, command: string, params: string): Promise<string> {
-  const json = JSON.stringify({ command, params, token: 't1' });
-  for (let i = 0; ; i++) {
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        const s = net.connect(port, '127.0.0.1');
-        let got = '';
-        const t = setTimeout(() => { s.destroy(); resolve(got); }, 2000);
-        s.once('error', (err) => { clearTimeout(t); reject(err); });
-        s.on('data', (d) => { got += d; if (got.includes('"response"')) { clearTimeout(t); s.end(); resolve(got); } });
-        s.write(`${Buffer.byteLength(json)}:${json},`);
-      });
-    } catch (err) {
-      if (i >= 20) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 /** Power at `hz` relative to the strongest of a few other frequencies (tone check by Goertzel). */
 function toneDominance(x: Float64Array, rate: number, hz: number): number {

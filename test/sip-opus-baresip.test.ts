@@ -10,12 +10,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import net, { type AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baresipAvailable, freeBaresipPort, runBaresip, type BaresipResult } from './helpers/baresip.ts';
+import { baresipAvailable, baresipCommand, freeBaresipPort, freeTcpPort, runBaresip, type BaresipResult } from './helpers/baresip.ts';
 import { readWav } from './helpers/wav.ts';
 import { startNode, type TestNode } from './helpers/switchboard.ts';
 import type { SipService } from '../src/server/sip-service.ts';
@@ -82,33 +81,6 @@ function assertOpusAnswer(r: BaresipResult): void {
   assert.doesNotMatch(sdp, /PCMU|PCMA/, 'an opus answer carries no G.711');
 }
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as AddressInfo; s.close(() => res(port)); });
-  });
-}
-
-/** One ctrl_tcp command (a netstring holding JSON, baresip 1.0.0 ctrl_tcp.c); resolves with its reply. */
-async function baresipCommand(port: number, command: string, params: string): Promise<string> {
-  const json = JSON.stringify({ command, params, token: 't1' });
-  for (let i = 0; ; i++) {
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        const s = net.connect(port, '127.0.0.1');
-        let got = '';
-        const t = setTimeout(() => { s.destroy(); resolve(got); }, 2000);
-        s.once('error', (err) => { clearTimeout(t); reject(err); });
-        s.on('data', (d) => { got += d; if (got.includes('"response"')) { clearTimeout(t); s.end(); resolve(got); } });
-        s.write(`${Buffer.byteLength(json)}:${json},`);
-      });
-    } catch (err) {
-      if (i >= 20) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 const OPUS_ONLY = { codecModules: ['opus.so'], trace: true, account: '<sip:bob@127.0.0.1;transport=udp>;regint=0' };
 

@@ -4,7 +4,7 @@
 // Bounded by baresip's own -t and a kill timeout.
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import net from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,4 +104,33 @@ export function runBaresip(o: BaresipOptions): Promise<BaresipResult> {
       resolve({ code, output, dir, recordings });
     });
   });
+}
+
+/** A free TCP port on loopback (for baresip's ctrl_tcp). */
+export function freeTcpPort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as AddressInfo; s.close(() => res(port)); });
+  });
+}
+
+/** One ctrl_tcp command (a netstring holding JSON, baresip 1.0.0 ctrl_tcp.c); resolves with its reply. */
+export async function baresipCommand(port: number, command: string, params: string): Promise<string> {
+  const json = JSON.stringify({ command, params, token: 't1' });
+  for (let i = 0; ; i++) {
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        const s = net.connect(port, '127.0.0.1');
+        let got = '';
+        const t = setTimeout(() => { s.destroy(); resolve(got); }, 2000);
+        s.once('error', (err) => { clearTimeout(t); reject(err); });
+        s.on('data', (d) => { got += d; if (got.includes('"response"')) { clearTimeout(t); s.end(); resolve(got); } });
+        s.write(`${Buffer.byteLength(json)}:${json},`);
+      });
+    } catch (err) {
+      if (i >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
