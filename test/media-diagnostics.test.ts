@@ -92,13 +92,15 @@ describe('media diagnostic targets with real peers', { skip: !(haveBaresip && ha
 
   test('sip:echo@ — baresip hears its own 440 Hz back; a stranger spraying RTP at the port is dropped (RTP bleed)', async () => {
     const src = join(work, 'a440.wav');
-    spawnSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', src, 'synth', '6', 'sine', '440', 'vol', '0.5']);
+    spawnSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', src, 'synth', '9', 'sine', '440', 'vol', '0.5']);
     const before = endpoints.length;
     const run = runBaresip({
       port: await freeUdpPort(),
       account: `<sip:bob@127.0.0.1;transport=udp>;regint=0`,
       commands: [`/dial sip:echo@${node.sip}`],
-      seconds: 5,
+      // baresip's -t counts from its start, not from the answer: room for a slow start-up before the
+      // call, the 1.5 s wait and the stranger's burst below, so the call is still up for stats().
+      seconds: 8,
       sourceWav: src,
       rtpPorts: '38300-38399',
     });
@@ -107,17 +109,20 @@ describe('media diagnostic targets with real peers', { skip: !(haveBaresip && ha
     while (endpoints.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const h = endpoints[endpoints.length - 1];
     assert.ok(h, 'the echo call got an endpoint');
+    const tCall = performance.now();
     await new Promise((r) => setTimeout(r, 1500));
     const stranger = createSocket('udp4');
     await new Promise<void>((r) => stranger.bind(0, '127.0.0.1', () => r()));
     const pkt = Buffer.alloc(172, 0x80); // payload: alternating µ-law extremes, very loud
     pkt[0] = 0x80; pkt[1] = 0; pkt.writeUInt32BE(0xdeadbeef, 8);
+    const tBurst = performance.now() - tCall;
     for (let i = 0; i < 50; i++) {
       pkt.writeUInt16BE(i, 2);
       pkt.writeUInt32BE(i * 160, 4);
       stranger.send(pkt, h.localPort, '127.0.0.1');
       await new Promise((r) => setTimeout(r, 10));
     }
+    const tBurstEnd = performance.now() - tCall;
     const st = await h.stats();
     stranger.close();
     const r = await run;
@@ -132,8 +137,11 @@ describe('media diagnostic targets with real peers', { skip: !(haveBaresip && ha
     assert.equal(st.sendingTo?.address, '127.0.0.1');
     assert.ok(st.sendingTo!.port >= 38300 && st.sendingTo!.port <= 38399, `sending to ${JSON.stringify(st.sendingTo)}`);
     const wav = readWav(decodedRecording(r.recordings));
-    // Look at the second before the end of the call, which includes the stranger's burst.
-    const tail = wav.samples.subarray(Math.max(0, wav.samples.length - 2 * wav.rate), wav.samples.length - wav.rate / 2);
+    // Look at what baresip heard around the stranger's burst (its recording starts about when the
+    // endpoint appeared; the echo comes back a jitter buffer later).
+    const at = (ms: number) => Math.max(0, Math.min(wav.samples.length, Math.round((ms / 1000) * wav.rate)));
+    const tail = wav.samples.subarray(at(tBurst - 200), at(tBurstEnd + 800));
+    assert.ok(tail.length >= wav.rate, `a second or more of recording around the burst (${tail.length} samples of ${wav.samples.length})`);
     const hz = dominantHz(tail, wav.rate);
     assert.ok(Math.abs(hz - 440) <= 20, `echoed audio dominant ${hz} Hz (rms ${rms(tail)})`);
   });
