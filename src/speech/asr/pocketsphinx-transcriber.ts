@@ -27,6 +27,7 @@ import { SpeechError } from '../types.ts';
 import { foldUpsample, to16k } from './pocketsphinx-recognizer.ts';
 import { SilenceGate, type SilenceGateOptions } from './silence-gate.ts';
 import { PocketsphinxPool, type PocketsphinxPoolOptions } from './pocketsphinx-pool.ts';
+import { transcribeUtterance } from './utterance.ts';
 
 /** One result, structurally the core port's TranscriptResult (offsets from the session start). */
 export interface TranscriberResult {
@@ -290,7 +291,7 @@ export class PocketsphinxTranscriber {
    */
   async transcribeUtterance(input: { rate: number; samples: Int16Array; locale?: string; bandwidth?: 'narrow' | 'wide' }): Promise<{ text: string; confidence?: number }> {
     this.checkLocale(input.locale ?? 'en-US');
-    if (this.poolOptions === false) return oneOff(this.startSession(input), input.samples);
+    if (this.poolOptions === false) return transcribeUtterance(this.startSession(input), input.samples); // a fresh process per utterance
     this.pool ??= new PocketsphinxPool({ ...this.poolOptions, binary: this.binary, extraArgs: this.extraArgs });
     const r = await this.pool.transcribe({ rate: input.rate, samples: input.samples, bandwidth: input.bandwidth ?? 'narrow' });
     return { text: r.text, ...(r.confidence !== undefined ? { confidence: r.confidence } : {}) };
@@ -314,20 +315,4 @@ export class PocketsphinxTranscriber {
     this.checkLocale(locale);
     return new PocketsphinxSession({ rate: opts.rate, locale, bandwidth: opts.bandwidth ?? 'narrow' }, this.binary, this.extraArgs, this.endTimeoutMs, this.silenceGate);
   }
-}
-
-/** One utterance through a fresh session: the per-utterance process the pool replaces. */
-async function oneOff(session: PocketsphinxSession, samples: Int16Array): Promise<{ text: string; confidence?: number }> {
-  const finals: TranscriberResult[] = [];
-  let failed: Error | undefined;
-  session.on('result', (r) => finals.push(r));
-  session.on('error', (e) => { failed = e; });
-  session.write(samples);
-  await session.end();
-  if (failed) throw failed;
-  const conf = finals.filter((f) => f.confidence !== undefined).map((f) => f.confidence!);
-  return {
-    text: finals.map((f) => f.text).join(' ').trim(),
-    ...(conf.length ? { confidence: Math.round((conf.reduce((a, b) => a + b, 0) / conf.length) * 1000) / 1000 } : {}),
-  };
 }

@@ -33,6 +33,7 @@ import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { SpeechError } from '../types.ts';
 import type { TranscriberResult, TranscriberSessionOptions } from './pocketsphinx-transcriber.ts';
+import { transcribeUtterance } from './utterance.ts';
 
 export interface WebsocketTranscriberOptions {
   /** ws:// or wss:// URL of the speech server; required. */
@@ -208,19 +209,7 @@ export class WebsocketTranscriber {
 
   /** One whole utterance through a fresh session: its finals joined, mean confidence. Rejects with SpeechError. */
   async transcribeUtterance(input: { rate: number; samples: Int16Array; locale?: string }): Promise<{ text: string; confidence?: number }> {
-    const session = this.startSession({ rate: input.rate });
-    const finals: TranscriberResult[] = [];
-    let failed: Error | undefined;
-    session.on('result', (r) => { if (r.final) finals.push(r); });
-    session.on('error', (e) => { failed = e; });
-    session.write(input.samples);
-    await session.end();
-    if (failed) throw failed;
-    const conf = finals.filter((f) => f.confidence !== undefined).map((f) => f.confidence!);
-    return {
-      text: finals.map((f) => f.text).join(' ').trim(),
-      ...(conf.length ? { confidence: Math.round((conf.reduce((a, b) => a + b, 0) / conf.length) * 1000) / 1000 } : {}),
-    };
+    return transcribeUtterance(this.startSession({ rate: input.rate }), input.samples);
   }
 
   /** Nothing is kept open between sessions. */

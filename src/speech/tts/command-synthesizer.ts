@@ -21,7 +21,7 @@
  */
 import { spawn } from 'node:child_process';
 import { AudioCache, type AudioCacheOptions } from './audio-cache.ts';
-import { voiceFor } from './espeak-synthesizer.ts';
+import { checkSynthesisRequest, voiceFor } from './espeak-synthesizer.ts';
 import { ssmlToSegments } from './ssml.ts';
 import { SpeechError, type SynthesisRequest, type SynthesisResult, type Synthesizer } from '../types.ts';
 
@@ -75,11 +75,7 @@ export class CommandSynthesizer implements Synthesizer {
 
   async synthesize(req: SynthesisRequest): Promise<SynthesisResult> {
     if (this.closed) throw new SpeechError('CLOSED', 'synthesizer is closed');
-    if ((req.text === undefined) === (req.ssml === undefined)) throw new SpeechError('BAD_REQUEST', 'give exactly one of text or ssml');
-    const body = req.text ?? req.ssml ?? '';
-    if (body.length > this.maxChars) throw new SpeechError('BAD_REQUEST', `text longer than ${this.maxChars} characters`);
-    const rate = req.rate ?? 1;
-    if (!(rate > 0.2 && rate <= 4)) throw new SpeechError('BAD_REQUEST', `rate ${rate} out of range (0.2, 4]`);
+    const { rate } = checkSynthesisRequest(req, this.maxChars);
     // SSML is reduced to its spoken text (see the top comment); parsing still rejects malformed SSML.
     const text = req.ssml !== undefined
       ? ssmlToSegments(req.ssml, rate).map((s) => (s.kind === 'text' ? s.text : '')).join(' ').replace(/\s+/g, ' ').trim()

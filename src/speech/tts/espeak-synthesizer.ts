@@ -82,11 +82,7 @@ export class EspeakSynthesizer implements Synthesizer {
 
   async synthesize(req: SynthesisRequest): Promise<SynthesisResult> {
     if (this.closed) throw new SpeechError('CLOSED', 'synthesizer is closed');
-    if ((req.text === undefined) === (req.ssml === undefined)) throw new SpeechError('BAD_REQUEST', 'give exactly one of text or ssml');
-    const body = req.text ?? req.ssml ?? '';
-    if (body.length > this.maxChars) throw new SpeechError('BAD_REQUEST', `text longer than ${this.maxChars} characters`);
-    const rate = req.rate ?? 1;
-    if (!(rate > 0.2 && rate <= 4)) throw new SpeechError('BAD_REQUEST', `rate ${rate} out of range (0.2, 4]`);
+    const { body, rate } = checkSynthesisRequest(req, this.maxChars);
     const voice = voiceFor(req, this.defaultVoice);
     // Parse before the cache lookup so malformed SSML fails the same way every time.
     const segments: Segment[] = req.ssml !== undefined ? ssmlToSegments(req.ssml, rate) : [{ kind: 'text', text: req.text!, rate }];
@@ -174,6 +170,16 @@ export class EspeakSynthesizer implements Synthesizer {
       w.postMessage({ ...msg, id });
     });
   }
+}
+
+/** A synthesis request's common checks (every synthesizer): exactly one of text or ssml, at most `maxChars`, rate in (0.2, 4]. Throws SpeechError BAD_REQUEST. */
+export function checkSynthesisRequest(req: SynthesisRequest, maxChars: number): { body: string; rate: number } {
+  if ((req.text === undefined) === (req.ssml === undefined)) throw new SpeechError('BAD_REQUEST', 'give exactly one of text or ssml');
+  const body = req.text ?? req.ssml ?? '';
+  if (body.length > maxChars) throw new SpeechError('BAD_REQUEST', `text longer than ${maxChars} characters`);
+  const rate = req.rate ?? 1;
+  if (!(rate > 0.2 && rate <= 4)) throw new SpeechError('BAD_REQUEST', `rate ${rate} out of range (0.2, 4]`);
+  return { body, rate };
 }
 
 /** The espeak-ng voice for a request: explicit voice, else the language mapped, else the default. */
