@@ -7,13 +7,12 @@
  * same tick.
  * It must never throw out of a message handler: every request gets exactly one reply.
  */
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AudioSource } from '../audio.ts';
 import { ConferenceRoom, FallbackPlaylist, FrameRing, RelayEndpoint, RtpEndpoint, Ticker, loadPacer, type EndpointHost, type PlaySpec, type VadLike } from '../engine/index.ts';
 import { WavRecorder } from '../record/index.ts';
 import { GcSteer } from './gc-steer.ts';
+import { applyThreadNice, startPacer } from './worker-scheduling.ts';
 import { WorkerHealth } from './worker-health.ts';
 import type { EndpointCommand, MainToWorker, WorkerInit, WorkerLoad, WorkerToMain } from './protocol.ts';
 
@@ -30,12 +29,16 @@ const relayRetired = { framesIn: 0, underruns: 0, shed: 0, dropped: 0, latencySu
 function retireRelay(r: RelayEndpoint): void {
   relays.delete(r.link);
   r.close();
-  relayRetired.framesIn += r.stats.framesIn;
-  relayRetired.underruns += r.stats.underruns;
-  relayRetired.shed += r.stats.shed;
-  relayRetired.dropped += r.stats.dropped;
-  relayRetired.latencySumMs += r.stats.latencySumMs;
-  relayRetired.latencyMaxMs = Math.max(relayRetired.latencyMaxMs, r.stats.latencyMaxMs);
+  addRelayStats(relayRetired, r);
+}
+/** Add one relay's counters to a running total. */
+function addRelayStats(t: typeof relayRetired, r: RelayEndpoint): void {
+  t.framesIn += r.stats.framesIn;
+  t.underruns += r.stats.underruns;
+  t.shed += r.stats.shed;
+  t.dropped += r.stats.dropped;
+  t.latencySumMs += r.stats.latencySumMs;
+  t.latencyMaxMs = Math.max(t.latencyMaxMs, r.stats.latencyMaxMs);
 }
 let tickSumUs = 0;
 let tickMaxUs = 0;
@@ -326,12 +329,7 @@ function relayLoad(): Pick<WorkerLoad, 'relays' | 'relayFramesIn' | 'relayUnderr
   const t = { ...relayRetired };
   for (const r of relays.values()) {
     r.syncRingStats(); // shed/dropped live in the rings until the relay closes
-    t.framesIn += r.stats.framesIn;
-    t.underruns += r.stats.underruns;
-    t.shed += r.stats.shed;
-    t.dropped += r.stats.dropped;
-    t.latencySumMs += r.stats.latencySumMs;
-    t.latencyMaxMs = Math.max(t.latencyMaxMs, r.stats.latencyMaxMs);
+    addRelayStats(t, r);
   }
   return {
     relays: relays.size, relayFramesIn: t.framesIn, relayUnderruns: t.underruns, relayShed: t.shed, relayDropped: t.dropped,
@@ -578,39 +576,7 @@ if (healthLogMs > 0) {
   setInterval(() => process.stderr.write(`media-health ${JSON.stringify({ worker: init.workerIndex, ...load() })}\n`), healthLogMs).unref();
 }
 
-/**
- * Start the native pacer's thread now (not at the first call) so that a missing privilege is
- * said at start-up: without real-time scheduling its sends compete with the workers' ticks and
- * the send-jitter numbers of docs/benchmarks.md do not hold. Returns a warning, or undefined.
- */
-function startPacer(): string | undefined {
-  if (!pacer) return undefined;
-  try {
-    const sched = pacer.start();
-    return sched.startsWith('SCHED_FIFO') ? undefined : `the native RTP pacer runs at ${sched}, not real-time (SCHED_FIFO needs CAP_SYS_NICE): outbound send jitter may suffer under load`;
-  } catch (err) {
-    return `the native RTP pacer could not start (${(err as Error).message})`;
-  }
-}
-
-/**
- * Raise this thread's priority (Linux: setpriority on the thread id works per thread) so that on
- * a busy machine the ticker is not the one waiting for a CPU: OS run-queue delay is the largest
- * source of send jitter once a worker carries hundreds of calls. Returns a warning if not allowed.
- */
-function applyThreadNice(nice: number | undefined): string | undefined {
-  if (nice === undefined) return undefined;
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (!Number.isInteger(tid) || tid <= 0) return undefined;
-    setPriority(tid, nice);
-    return undefined;
-  } catch (err) {
-    return `media worker threads keep the default priority (nice ${nice} not allowed: ${(err as Error).message}); send jitter may suffer on a busy machine`;
-  }
-}
-
-const warning = [applyThreadNice(init.threadNice), startPacer()].filter(Boolean).join('; ') || undefined;
+const warning = [applyThreadNice(init.threadNice), startPacer(pacer)].filter(Boolean).join('; ') || undefined;
 // Load the players module now, not on the first play: its import took ~25 ms, which the first
 // prompt of each worker waited for (part of the play → first RTP tail, docs/benchmarks.md).
 void loadPlayers();
