@@ -134,7 +134,7 @@ const s0 = proc();
 const t0 = Date.now();
 const pcap = join(work, 'out.pcap');
 const window = Math.max(5, Math.min(15, hold - upAt - 5));
-const cap = spawnSync('nice', ['-n', String(loadgenNice), 'timeout', String(window), 'tshark', '-i', 'lo', '-B', '64', '-w', pcap, '-f', 'udp src portrange 20000-29999', '-q'], { encoding: 'utf8' });
+spawnSync('nice', ['-n', String(loadgenNice), 'timeout', String(window), 'tshark', '-i', 'lo', '-B', '64', '-w', pcap, '-f', 'udp src portrange 20000-29999', '-q'], { encoding: 'utf8' });
 const s1 = proc();
 const cpu1 = machineCpu();
 const measured = (Date.now() - t0) / 1000;

@@ -16,7 +16,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { nullLogger, type Logger } from '../../lib/index.ts';
-import { FrameRing, TICK_BUCKETS_MS, type ConferenceJoinOptions, type EndpointOptions } from '../engine/index.ts';
+import { FrameRing, TICK_BUCKETS_MS, type EndpointOptions } from '../engine/index.ts';
 import { ConferenceHandle } from './conference-handle.ts';
 import { MediaClosedError, MediaEndpointHandle, type CrossWorkerLinks, type HandleTransport } from './media-endpoint-handle.ts';
 import { PortAllocator } from './port-allocator.ts';

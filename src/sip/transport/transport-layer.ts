@@ -15,7 +15,6 @@ import net from 'node:net';
 import os from 'node:os';
 import tls from 'node:tls';
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { nullLogger, systemClock } from '../../lib/index.ts';
 import type { Clock, Logger, TimerHandle } from '../../lib/index.ts';

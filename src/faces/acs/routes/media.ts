@@ -3,7 +3,7 @@
 // Recognize 'speech' (and 'speechOrDtmf' without choices) is free-form: core's transcriber
 // (local pocketsphinx, low accuracy — docs/speech.md) → RecognizeCompleted speechResult.
 // Partial (docs/faces/acs.md): a choice's `tone`, speechLanguage and speechOptions are accepted and ignored.
-import { bad, notFound } from '../acs-error.ts';
+import { bad } from '../acs-error.ts';
 import { toneChar } from '../identifiers.ts';
 import { callAction, echoContext, type AcsRoute } from '../route-context.ts';
 
