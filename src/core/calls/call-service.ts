@@ -38,6 +38,9 @@ import { DEFAULT_CONFERENCE_IDLE_MS, watchConferenceIdle } from './conference-id
 import { ConferenceRegistry } from './conference-registry.ts';
 import { joinConference, type ConnectLeg, type JoinConferenceInfo, type JoinOutcome } from './conference-join.ts';
 import { Leg } from './leg.ts';
+import { LiveCallCounts } from './live-call-counts.ts';
+import { announceOnFirstAnswer } from './first-answer.ts';
+
 
 export interface CallServiceOptions {
   store: Store;
@@ -136,13 +139,8 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   private readonly ops = new Map<string, Operation>();
   /** Each live call's application's allowed international prefixes and call handling. */
   private readonly policies = new Map<string, { prefixes: readonly string[]; handling: ResolvedCallHandling }>();
-  /**
-   * Live (not yet ended) calls per application, kept up to date as calls start and end so
-   * admission reads one number instead of scanning every live call (liveCountOf).
-   */
-  private readonly liveByApp = new Map<string, number>();
-  /** Ids of the calls counted in liveByApp: a call is uncounted once, when it ends or is forgotten. */
-  private readonly counted = new Set<string>();
+  /** Live calls per application, counted as calls start and end (live-call-counts.ts): admission reads one number. */
+  private readonly liveCounts = new LiveCallCounts();
   /** Calls the webhook fallback was applied to (once per call). */
   private readonly fellBack = new Set<string>();
   private readonly limiter: CallLimiter;
@@ -197,22 +195,9 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       : new CallError('RATE_LIMITED', `application ${app.id} may start ${app.limits.callsPerSecond} calls per second (callsPerSecond)`);
   }
 
-  /** Live calls of one application in this process (not ended; O(1), from liveByApp). */
+  /** Live calls of one application in this process (not ended; O(1)). */
   liveCountOf(applicationId: string): number {
-    return this.liveByApp.get(applicationId) ?? 0;
-  }
-
-  private count(call: Call): void {
-    this.counted.add(call.id);
-    this.liveByApp.set(call.applicationId, this.liveCountOf(call.applicationId) + 1);
-  }
-
-  /** Idempotent: the end of a call and its forgetting may both report it. */
-  private uncount(call: Call): void {
-    if (!this.counted.delete(call.id)) return;
-    const n = this.liveCountOf(call.applicationId) - 1;
-    if (n > 0) this.liveByApp.set(call.applicationId, n);
-    else this.liveByApp.delete(call.applicationId);
+    return this.liveCounts.of(applicationId);
   }
 
   private handlingOf(app: ApplicationRecord): ResolvedCallHandling {
@@ -255,11 +240,11 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     });
     this.policies.set(id, { prefixes: app.limits.allowedDestinationPrefixes, handling: this.handlingOf(app) });
     this.live.set(id, call);
-    this.count(call);
+    this.liveCounts.add(call.id, call.applicationId);
     // The state turns 'ended' before the end is journaled and 'ended' emitted: the call stops
     // counting against the limit at that moment, as when liveCountOf filtered on the state.
     call.on('state', ({ to }) => {
-      if (to === 'ended') this.uncount(call);
+      if (to === 'ended') this.liveCounts.remove(call.id);
     });
     call.once('ended', () => {
       void call.journal.settled().then(() => { this.forget(id); });
@@ -269,7 +254,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
 
   private forget(id: string): void {
     const call = this.live.get(id);
-    if (call) this.uncount(call);
+    if (call) this.liveCounts.remove(call.id);
     this.live.delete(id);
     this.policies.delete(id);
     this.fellBack.delete(id);
@@ -567,8 +552,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     this.detachHealth?.();
     await Promise.allSettled([...this.live.values()].map((c) => c.close()));
     this.live.clear();
-    this.liveByApp.clear();
-    this.counted.clear();
+    this.liveCounts.clear();
     this.emit('closed');
   }
 }
@@ -580,29 +564,6 @@ function isHttpUrl(u: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Journals `call.answered` once, when the first of the call's legs (present or added later) answers. */
-function announceOnFirstAnswer(call: Call, data: Record<string, unknown>): void {
-  const watched = new Set<Leg>();
-  let done = false;
-  const announce = (): void => {
-    if (done || call.state !== 'established') return;
-    done = true;
-    call.off('legs', watch);
-    call.journal.record({ events: [call.event('call.answered', data)] }).catch(() => {});
-  };
-  const watch = (): void => {
-    for (const l of call.legs.values()) {
-      if (watched.has(l)) continue;
-      watched.add(l);
-      if (l.state === 'answered') announce();
-      else l.once('answered', announce);
-    }
-  };
-  call.on('legs', watch);
-  call.once('ended', () => call.off('legs', watch));
-  watch();
 }
 
 /** Operations whose `legId` names a leg of ANOTHER call (not checked against this one). */
