@@ -3,15 +3,14 @@
 // clearStreamIn, digits), one session per call, ends with the call, the peer closing and a
 // failed connect reported as events with `dropped`.
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import {
-  CallService, applicationPrincipal, type MediaStreamer, type Participant, type StreamConnectRequest, type StreamConnection, type StreamConnectionEvents,
+  CallService, applicationPrincipal, type MediaStreamer, type Participant,
 } from '../src/core/index.ts';
-import { FakeChannel, FakeMediaEndpoint } from '../src/core/testing/index.ts';
+import { FakeChannel, FakeMediaEndpoint, fakeStreamer } from '../src/core/testing/index.ts';
 import { FakeClock } from '../src/lib/index.ts';
 import { openDatabase, type Store } from '../src/store/index.ts';
 
@@ -34,36 +33,6 @@ after(async () => {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-class FakeConn extends EventEmitter<StreamConnectionEvents> implements StreamConnection {
-  readonly id = 'conn-1';
-  dropped = 0;
-  sent: { samples: Int16Array; participant?: Participant }[] = [];
-  digits: string[] = [];
-  closedBy?: string;
-  constructor(readonly req: StreamConnectRequest) { super(); }
-  sendAudio(f: { samples: Int16Array; participant?: Participant }): void { this.sent.push(f); }
-  sendDtmf(d: string): void { this.digits.push(d); }
-  sendTranscript(): void {}
-  async close(): Promise<void> {
-    if (this.closedBy) return;
-    this.closedBy = 'us';
-    this.emit('closed', { reason: 'closed' });
-  }
-}
-
-function fakeStreamer(fail?: string): MediaStreamer & { conns: FakeConn[] } {
-  const conns: FakeConn[] = [];
-  return {
-    conns,
-    async connect(req) {
-      if (fail) throw new Error(fail);
-      const c = new FakeConn(req);
-      conns.push(c);
-      return c;
-    },
-  };
-}
 
 const tick = () => new Promise((r) => setImmediate(r));
 

@@ -3,3 +3,4 @@
 export { FakeChannel } from './fake-channel.ts';
 export { FakeMediaEndpoint, FakeAudioTap, type FakeMediaOp } from './fake-media-endpoint.ts';
 export { FakeMixer, FakeMixerFactory } from './fake-mixer.ts';
+export { FakeConn, fakeStreamer } from './fake-streamer.ts';
