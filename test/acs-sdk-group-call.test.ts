@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { explain, freeUdpPort, runSipp, sippAvailable, type SippResult } from './helpers/sipp.ts';
 import { startReceiver } from './helpers/webhook-receiver.ts';
-import { checkCallbacks, loadSdk, SDKS, startAcsBotNode, typeOf, waitForCallback, waitForRequest, type AcsBotNode } from './helpers/acs-sdk-bot.ts';
+import { checkCallbacks, loadSdk, SDKS, startAcsBotWithTrunkAndAlice, typeOf, waitForCallback, waitForRequest, type AcsBotNode } from './helpers/acs-sdk-bot.ts';
 
 const PHONE = '+4930555701';
 const CALLER_ID = '+4930777100';
@@ -20,17 +20,7 @@ describe('ACS face: createGroupCall to a phone and an ACS user (registered SIPp)
   let trunkPort = 0;
   let alicePort = 0;
   before(async () => {
-    trunkPort = await freeUdpPort();
-    alicePort = await freeUdpPort();
-    bot = await startAcsBotNode({
-      numbers: [CALLER_ID],
-      limits: '      allowedDestinationPrefixes: ["+49"]',
-      // trusted: [] so that alice's REGISTER from 127.0.0.1 is challenged (digest) like a real phone's.
-      yaml: `trunks:\n  - name: carrier\n    host: 127.0.0.1\n    port: ${trunkPort}\n    transport: udp\nsip:\n  trusted: []\n  digestAlgorithms: [MD5]\n  users:\n    - { username: alice, password: wonderland }\n`,
-    });
-    // alice registers from alicePort (600 s binding); her "phone" later answers on that port.
-    const reg = await runSipp({ scenario: 'uac-register-only.xml', target: bot.node.sip, service: 'alice', localPort: alicePort });
-    assert.equal(reg.code, 0, explain(reg));
+    ({ bot, trunkPort, alicePort } = await startAcsBotWithTrunkAndAlice(CALLER_ID));
   });
   after(async () => { await bot?.stop(); });
 

@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { explain, freeUdpPort, runSipp, sippAvailable, type SippResult } from './helpers/sipp.ts';
 import { startReceiver } from './helpers/webhook-receiver.ts';
-import { checkCallbacks, loadSdk, startAcsBotNode, typeOf, waitForCallback, waitForRequest, type AcsBotNode } from './helpers/acs-sdk-bot.ts';
+import { checkCallbacks, loadSdk, startAcsBotWithTrunkAndAlice, typeOf, waitForCallback, waitForRequest, type AcsBotNode } from './helpers/acs-sdk-bot.ts';
 import { RtpPeer, rms, sine, toneShare, wait } from '../src/media/worker/test-rtp-peer.ts';
 import type { EngineMediaEndpoint } from '../src/adapters/index.ts';
 import type { SipService } from '../src/server/sip-service.ts';
@@ -33,16 +33,7 @@ describe('ACS face: moveParticipants between two calls, an ACS user as createCal
   let alicePort = 0;
   before(async () => {
     process.env.SWITCHBOARD_MEDIA_WORKERS = '2';
-    trunkPort = await freeUdpPort();
-    alicePort = await freeUdpPort();
-    bot = await startAcsBotNode({
-      numbers: [CALLER_ID],
-      limits: '      allowedDestinationPrefixes: ["+49"]',
-      // trusted: [] so that alice's REGISTER from 127.0.0.1 is challenged (digest) like a real phone's.
-      yaml: `trunks:\n  - name: carrier\n    host: 127.0.0.1\n    port: ${trunkPort}\n    transport: udp\nsip:\n  trusted: []\n  digestAlgorithms: [MD5]\n  users:\n    - { username: alice, password: wonderland }\n`,
-    });
-    const reg = await runSipp({ scenario: 'uac-register-only.xml', target: bot.node.sip, service: 'alice', localPort: alicePort });
-    assert.equal(reg.code, 0, explain(reg));
+    ({ bot, trunkPort, alicePort } = await startAcsBotWithTrunkAndAlice(CALLER_ID));
   });
   after(async () => { await bot?.stop(); });
 

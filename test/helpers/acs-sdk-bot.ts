@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey, createVerify, type JsonWebKey } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { startNode, type TestNode } from './switchboard.ts';
+import { explain, freeUdpPort, runSipp } from './sipp.ts';
 import { startReceiver, type ReceivedRequest, type WebhookReceiver } from './webhook-receiver.ts';
 import { ADMIN, type Tenancy } from '../../src/core/index.ts';
 
@@ -108,4 +109,22 @@ export async function checkCallbacks(bot: AcsBotNode, r: WebhookReceiver, sdk: S
     assert.ok((claims.exp as number) > Date.now() / 1000 && (claims.exp as number) - (claims.iat as number) <= 300, 'a 5-minute token, not expired');
   }
   return kinds;
+}
+
+/**
+ * A bot node with a UDP trunk "carrier" on a free loopback port and a SIP user alice (digest,
+ * MD5; `trusted: []` so her REGISTER from 127.0.0.1 is challenged like a real phone's), registered
+ * by SIPp from `alicePort` — her "phone" later answers on that port. Destinations: +49 only.
+ */
+export async function startAcsBotWithTrunkAndAlice(callerId: string): Promise<{ bot: AcsBotNode; trunkPort: number; alicePort: number }> {
+  const trunkPort = await freeUdpPort();
+  const alicePort = await freeUdpPort();
+  const bot = await startAcsBotNode({
+    numbers: [callerId],
+    limits: '      allowedDestinationPrefixes: ["+49"]',
+    yaml: `trunks:\n  - name: carrier\n    host: 127.0.0.1\n    port: ${trunkPort}\n    transport: udp\nsip:\n  trusted: []\n  digestAlgorithms: [MD5]\n  users:\n    - { username: alice, password: wonderland }\n`,
+  });
+  const reg = await runSipp({ scenario: 'uac-register-only.xml', target: bot.node.sip, service: 'alice', localPort: alicePort });
+  assert.equal(reg.code, 0, explain(reg));
+  return { bot, trunkPort, alicePort };
 }
